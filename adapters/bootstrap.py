@@ -1,0 +1,62 @@
+"""The composition root: everything the service and the CLI use is built here, once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from adapters.framework.loader import load_framework
+from adapters.persistence.database import Store, open_store
+from adapters.persistence.users import Users
+from adapters.settings import Settings
+from domain.framework import Framework
+from projections.projector import Projector
+from projections.queries import ReadModels
+from projections.views import default_views
+from services.learning import LearningItems
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Learnloop:
+    settings: Settings
+    framework: Framework
+    store: Store
+    learning: LearningItems
+    projector: Projector
+    read_models: ReadModels
+    users: Users
+    clock: Clock
+
+    def close(self) -> None:
+        self.learning.close()
+        self.store.dispose()
+
+
+def bootstrap(
+    settings: Settings, clock: Clock = system_clock, framework: Framework | None = None
+) -> Learnloop:
+    framework = framework or load_framework(settings.framework)
+    store = open_store(settings.database_url)
+    learning = LearningItems(framework, clock, env=store.event_store_env)
+    projector = Projector(
+        store.write_engine,
+        learning.recorder,
+        learning.mapper.to_domain_event,
+        default_views(),
+        batch_size=settings.projection_batch_size,
+    )
+    projector.create_tables()
+    learning.on_recorded = projector.wait_for
+    users = Users(store.write_engine, clock)
+    users.create_tables()
+    projector.catch_up()
+    return Learnloop(
+        settings, framework, store, learning, projector, ReadModels(store.engine), users, clock
+    )

@@ -1,0 +1,91 @@
+"""Users and their API tokens. A token is shown once and stored only as its SHA-256 hash.
+
+Tokens are 256 random bits, so a fast hash is enough: there is nothing to guess by brute force.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from domain.actor import ROLES, Actor
+
+metadata = sa.MetaData()
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("role", sa.String(32), nullable=False),
+    sa.Column("subgroups", sa.JSON, nullable=False),
+    sa.Column("token_sha256", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+
+SUBGROUP_ROLES = ("contributor", "chair")
+
+
+class InvalidUser(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class NewUser:
+    actor: Actor
+    token: str
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Users:
+    def __init__(self, engine: sa.Engine, clock: Callable[[], datetime]) -> None:
+        self.engine = engine
+        self.clock = clock
+
+    def create_tables(self) -> None:
+        metadata.create_all(self.engine)
+
+    def add(self, name: str, role: str, subgroups: list[str], known_subgroups: set[str]) -> NewUser:
+        name = name.strip()
+        if not name:
+            raise InvalidUser("a user needs a name")
+        if role not in ROLES:
+            raise InvalidUser(f"unknown role '{role}'; expected one of: {', '.join(ROLES)}")
+        unknown = sorted(set(subgroups) - known_subgroups)
+        if unknown:
+            raise InvalidUser(f"unknown subgroup(s): {', '.join(unknown)}")
+        if role in SUBGROUP_ROLES and not subgroups:
+            raise InvalidUser(f"a {role} needs at least one --subgroup")
+        if role not in SUBGROUP_ROLES and subgroups:
+            raise InvalidUser(f"a {role} acts partnership-wide; --subgroup applies to contributors and chairs")
+        token = secrets.token_urlsafe(32)
+        actor = Actor(str(uuid.uuid4()), name, role, tuple(dict.fromkeys(subgroups)))
+        with self.engine.begin() as conn:
+            conn.execute(
+                sa.insert(users).values(
+                    id=actor.id,
+                    name=actor.name,
+                    role=actor.role,
+                    subgroups=list(actor.subgroups),
+                    token_sha256=token_hash(token),
+                    created_at=self.clock().astimezone(UTC).replace(tzinfo=None),
+                )
+            )
+        return NewUser(actor, token)
+
+    def authenticate(self, token: str) -> Actor | None:
+        query = sa.select(users).where(users.c.token_sha256 == token_hash(token))
+        with self.engine.connect() as conn:
+            row = conn.execute(query).mappings().first()
+        if row is None:
+            return None
+        return Actor(row["id"], row["name"], row["role"], tuple(row["subgroups"]))

@@ -1,0 +1,31 @@
+"""Who did something, as every event records it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+CONTRIBUTOR = "contributor"
+CHAIR = "chair"
+BUSINESS_MANAGER = "business_manager"
+INSPECTOR = "inspector"
+ADMIN = "admin"
+SYSTEM = "system"
+
+ROLES = (CONTRIBUTOR, CHAIR, BUSINESS_MANAGER, INSPECTOR, ADMIN)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A user (or the system) at the moment they acted: id, name and role as they were then."""
+
+    id: str
+    name: str
+    role: str
+    subgroups: tuple[str, ...] = field(default=(), compare=False)
+
+    def as_record(self) -> dict[str, str]:
+        return {"id": self.id, "name": self.name, "role": self.role}
+
+    @classmethod
+    def from_record(cls, record: dict[str, str]) -> Actor:
+        return cls(id=record["id"], name=record["name"], role=record["role"])

@@ -1,0 +1,378 @@
+"""A learning item: one need for learning or improvement, followed round the loop.
+
+Commands decide (check the framework's rules against current state, then trigger events);
+events evolve (their `apply` never fails and never decides). Time arrives as `now`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from uuid import uuid4
+
+from eventsourcing.domain import Aggregate
+
+from domain import loop
+from domain.actor import BUSINESS_MANAGER, Actor
+from domain.errors import InvalidField, RuleViolation, UnknownPart
+from domain.framework import Framework, Subgroup
+
+
+@dataclass
+class Action:
+    id: str
+    means: str
+    description: str
+    owner: str
+    owner_email: str | None
+    due: date
+    status: str = loop.NOT_STARTED
+
+
+@dataclass
+class Measure:
+    id: str
+    kind: str
+    description: str
+    review_due: date
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def outcome(self) -> str | None:
+        return self.evidence[-1]["outcome"] if self.evidence else None
+
+
+def _required(value: str, name: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidField(name, "must not be empty")
+    return value.strip()
+
+
+def _not_before(day: date, identified_on: date, name: str) -> None:
+    if day < identified_on:
+        raise InvalidField(name, f"{day.isoformat()} is before identification ({identified_on})")
+
+
+class LearningItem(Aggregate):
+    class Event(Aggregate.Event):
+        actor: dict[str, str]
+
+    class Identified(Event, Aggregate.Created):
+        subgroup: str
+        title: str
+        description: str
+        source_kind: str
+        source_reference: str | None
+        themes: list[str]
+        identified_on: date
+
+    class MeansChosen(Event):
+        action_id: str
+        means: str
+        description: str
+        owner: str
+        owner_email: str | None
+        due: date
+
+        def apply(self, item: LearningItem) -> None:
+            item.actions[self.action_id] = Action(
+                self.action_id, self.means, self.description, self.owner, self.owner_email, self.due
+            )
+
+    class ProgressReported(Event):
+        action_id: str
+        status: str
+        note: str
+
+        def apply(self, item: LearningItem) -> None:
+            item.actions[self.action_id].status = self.status
+
+    class MeasureDefined(Event):
+        measure_id: str
+        kind: str
+        description: str
+        review_due: date
+
+        def apply(self, item: LearningItem) -> None:
+            item.measures[self.measure_id] = Measure(
+                self.measure_id, self.kind, self.description, self.review_due
+            )
+
+    class EvidenceRecorded(Event):
+        measure_id: str
+        outcome: str
+        summary: str
+        reference: str | None
+
+        def apply(self, item: LearningItem) -> None:
+            item.measures[self.measure_id].evidence.append(
+                {
+                    "outcome": self.outcome,
+                    "summary": self.summary,
+                    "reference": self.reference,
+                    "recorded_at": self.timestamp,
+                }
+            )
+
+    class Corrected(Event):
+        title: str | None
+        previous_title: str | None
+        description: str | None
+        previous_description: str | None
+        reason: str
+
+        def apply(self, item: LearningItem) -> None:
+            if self.title is not None:
+                item.title = self.title
+            if self.description is not None:
+                item.description = self.description
+
+    class Closed(Event):
+        summary: str
+        override_reason: str | None
+
+        def apply(self, item: LearningItem) -> None:
+            item.closed_at = self.timestamp
+
+    class Reopened(Event):
+        reason: str
+
+        def apply(self, item: LearningItem) -> None:
+            item.closed_at = None
+
+    def __init__(
+        self,
+        actor: dict[str, str],
+        subgroup: str,
+        title: str,
+        description: str,
+        source_kind: str,
+        source_reference: str | None,
+        themes: list[str],
+        identified_on: date,
+    ) -> None:
+        self.subgroup = subgroup
+        self.title = title
+        self.description = description
+        self.source_kind = source_kind
+        self.source_reference = source_reference
+        self.themes = list(themes)
+        self.identified_on = identified_on
+        self.actions: dict[str, Action] = {}
+        self.measures: dict[str, Measure] = {}
+        self.closed_at: datetime | None = None
+
+    # -- decisions -------------------------------------------------------------------------
+
+    @classmethod
+    def identify(
+        cls,
+        framework: Framework,
+        *,
+        subgroup: str,
+        title: str,
+        description: str,
+        source_kind: str,
+        source_reference: str | None,
+        themes: list[str],
+        actor: Actor,
+        now: datetime,
+    ) -> LearningItem:
+        framework.subgroup(subgroup).check_source(source_kind)
+        clean_themes = list(dict.fromkeys(_required(t, "themes") for t in themes))
+        return cls._create(
+            cls.Identified,
+            actor=actor.as_record(),
+            subgroup=subgroup,
+            title=_required(title, "title"),
+            description=description.strip(),
+            source_kind=source_kind,
+            source_reference=(source_reference or "").strip() or None,
+            themes=clean_themes,
+            identified_on=loop.local_date(now, framework.timezone),
+            timestamp=now,
+        )
+
+    def choose_means(
+        self,
+        rules: Subgroup,
+        *,
+        means: str,
+        description: str,
+        owner: str,
+        due: date,
+        actor: Actor,
+        now: datetime,
+        owner_email: str | None = None,
+    ) -> str:
+        self._check_open()
+        rules.check_means(means)
+        _not_before(due, self.identified_on, "due")
+        action_id = str(uuid4())
+        self.trigger_event(
+            self.MeansChosen,
+            action_id=action_id,
+            means=means,
+            description=_required(description, "description"),
+            owner=_required(owner, "owner"),
+            owner_email=owner_email,
+            due=due,
+            actor=actor.as_record(),
+            timestamp=now,
+        )
+        return action_id
+
+    def report_progress(
+        self, action_id: str, *, status: str, note: str, actor: Actor, now: datetime
+    ) -> None:
+        self._check_open()
+        self._action(action_id)
+        if status not in loop.PROGRESS_STATUSES:
+            raise InvalidField("status", f"expected one of: {', '.join(loop.PROGRESS_STATUSES)}")
+        self.trigger_event(
+            self.ProgressReported,
+            action_id=action_id,
+            status=status,
+            note=note.strip(),
+            actor=actor.as_record(),
+            timestamp=now,
+        )
+
+    def define_measure(
+        self,
+        rules: Subgroup,
+        *,
+        kind: str,
+        description: str,
+        review_due: date,
+        actor: Actor,
+        now: datetime,
+    ) -> str:
+        self._check_open()
+        rules.check_measure(kind)
+        _not_before(review_due, self.identified_on, "review_due")
+        measure_id = str(uuid4())
+        self.trigger_event(
+            self.MeasureDefined,
+            measure_id=measure_id,
+            kind=kind,
+            description=_required(description, "description"),
+            review_due=review_due,
+            actor=actor.as_record(),
+            timestamp=now,
+        )
+        return measure_id
+
+    def record_evidence(
+        self,
+        measure_id: str,
+        *,
+        outcome: str,
+        summary: str,
+        reference: str | None,
+        actor: Actor,
+        now: datetime,
+    ) -> None:
+        self._check_open()
+        self._measure(measure_id)
+        if outcome not in loop.OUTCOMES:
+            raise InvalidField("outcome", f"expected one of: {', '.join(loop.OUTCOMES)}")
+        self.trigger_event(
+            self.EvidenceRecorded,
+            measure_id=measure_id,
+            outcome=outcome,
+            summary=_required(summary, "summary"),
+            reference=(reference or "").strip() or None,
+            actor=actor.as_record(),
+            timestamp=now,
+        )
+
+    def correct(
+        self,
+        *,
+        title: str | None,
+        description: str | None,
+        reason: str,
+        actor: Actor,
+        now: datetime,
+    ) -> None:
+        self._check_open()
+        new_title = _required(title, "title") if title is not None else None
+        new_description = description.strip() if description is not None else None
+        if new_title == self.title:
+            new_title = None
+        if new_description == self.description:
+            new_description = None
+        if new_title is None and new_description is None:
+            raise InvalidField("title", "a correction must change the title or the description")
+        self.trigger_event(
+            self.Corrected,
+            title=new_title,
+            previous_title=self.title if new_title is not None else None,
+            description=new_description,
+            previous_description=self.description if new_description is not None else None,
+            reason=_required(reason, "reason"),
+            actor=actor.as_record(),
+            timestamp=now,
+        )
+
+    def close(
+        self, *, summary: str, override_reason: str | None, actor: Actor, now: datetime
+    ) -> None:
+        self._check_open()
+        summary = _required(summary, "summary")
+        override_reason = (override_reason or "").strip() or None
+        if not self.has_met_evidence:
+            if override_reason is None:
+                raise RuleViolation(
+                    "an item closes only when a measure of effectiveness has 'met' evidence"
+                    " (a business manager may close it with an override_reason)"
+                )
+            if actor.role != BUSINESS_MANAGER:
+                raise RuleViolation("only a business manager may close an item by override")
+        self.trigger_event(
+            self.Closed,
+            summary=summary,
+            override_reason=override_reason,
+            actor=actor.as_record(),
+            timestamp=now,
+        )
+
+    def reopen(self, *, reason: str, actor: Actor, now: datetime) -> None:
+        if not self.is_closed:
+            raise RuleViolation("only a closed item can be reopened")
+        self.trigger_event(
+            self.Reopened, reason=_required(reason, "reason"), actor=actor.as_record(), timestamp=now
+        )
+
+    # -- what the state implies ------------------------------------------------------------
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
+
+    @property
+    def has_met_evidence(self) -> bool:
+        return any(measure.outcome == loop.MET for measure in self.measures.values())
+
+    @property
+    def stage(self) -> str:
+        return loop.stage(self.is_closed, (a.status for a in self.actions.values()))
+
+    def rag(self, today: date) -> str | None:
+        return loop.item_rag(loop.action_rag(a.status, a.due, today) for a in self.actions.values())
+
+    def _check_open(self) -> None:
+        if self.is_closed:
+            raise RuleViolation("a closed item cannot change; reopen it first")
+
+    def _action(self, action_id: str) -> Action:
+        if action_id not in self.actions:
+            raise UnknownPart("action", action_id)
+        return self.actions[action_id]
+
+    def _measure(self, measure_id: str) -> Measure:
+        if measure_id not in self.measures:
+            raise UnknownPart("measure", measure_id)
+        return self.measures[measure_id]

@@ -1,0 +1,69 @@
+"""The loop's derived facts: an item's stage and RAG ratings are computed, never set.
+
+Pure functions over plain values, shared by the aggregate and the read models so that both
+derive the same stage and RAG from the same facts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+IDENTIFICATION = "identification"
+IMPROVEMENT = "improvement"
+EFFECTIVENESS = "effectiveness"
+CLOSED = "closed"
+STAGES = (IDENTIFICATION, IMPROVEMENT, EFFECTIVENESS, CLOSED)
+
+NOT_STARTED = "not_started"
+ON_TRACK = "on_track"
+AT_RISK = "at_risk"
+OFF_TRACK = "off_track"
+COMPLETE = "complete"
+PROGRESS_STATUSES = (ON_TRACK, AT_RISK, OFF_TRACK, COMPLETE)
+
+MET = "met"
+PARTLY_MET = "partly_met"
+NOT_MET = "not_met"
+OUTCOMES = (MET, PARTLY_MET, NOT_MET)
+
+GREEN = "green"
+AMBER = "amber"
+RED = "red"
+_SEVERITY = {GREEN: 0, AMBER: 1, RED: 2}
+
+
+def stage(closed: bool, action_statuses: Iterable[str]) -> str:
+    if closed:
+        return CLOSED
+    statuses = list(action_statuses)
+    if not statuses:
+        return IDENTIFICATION
+    if any(status != COMPLETE for status in statuses):
+        return IMPROVEMENT
+    return EFFECTIVENESS
+
+
+def action_rag(status: str, due: date, today: date) -> str:
+    """green on track, amber at risk, red off track or past due and not complete."""
+    if status == COMPLETE:
+        return COMPLETE
+    if status == OFF_TRACK or due < today:
+        return RED
+    if status == AT_RISK:
+        return AMBER
+    return GREEN
+
+
+def item_rag(action_rags: Iterable[str]) -> str | None:
+    """The worst open action's RAG; None when no action is open."""
+    open_rags = [rag for rag in action_rags if rag != COMPLETE]
+    if not open_rags:
+        return None
+    return max(open_rags, key=_SEVERITY.__getitem__)
+
+
+def local_date(moment: datetime, timezone: str) -> date:
+    """The partnership's calendar date at that moment (due dates are local dates)."""
+    return moment.astimezone(ZoneInfo(timezone)).date()

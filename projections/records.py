@@ -1,0 +1,42 @@
+"""Turning recorded domain events into plain, JSON-ready facts for the read models."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+_BASE_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic", "actor"}
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def event_type(event: Any) -> str:
+    """`LearningItem.MeansChosen` -> `MeansChosen`."""
+    return type(event).__qualname__.rsplit(".", 1)[-1]
+
+
+def stream_type(event: Any) -> str:
+    """`LearningItem.MeansChosen` -> `learning_item`."""
+    aggregate = type(event).__qualname__.split(".", 1)[0]
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", aggregate).lower()
+
+
+def event_data(event: Any) -> dict[str, Any]:
+    """What the event says, beyond who recorded it, when, and where in its stream."""
+    return {k: jsonable(v) for k, v in vars(event).items() if k not in _BASE_FIELDS}
+
+
+def actor_of(event: Any) -> dict[str, str]:
+    return dict(getattr(event, "actor", None) or {"id": "system", "name": "system", "role": "system"})

@@ -1,0 +1,69 @@
+"""The read models' tables. Built by `create_all`; dropped and rebuilt by a rebuild."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = sa.MetaData()
+Json = sa.JSON().with_variant(JSONB(), "postgresql")
+
+tracking = sa.Table(
+    "view_tracking",
+    metadata,
+    sa.Column("view", sa.String(64), primary_key=True),
+    sa.Column("position", sa.BigInteger, nullable=False),
+)
+
+items = sa.Table(
+    "view_items",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("subgroup", sa.String(64), nullable=False, index=True),
+    sa.Column("stage", sa.String(16), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("doc", Json, nullable=False),
+)
+
+follow_ups = sa.Table(
+    "view_follow_ups",
+    metadata,
+    sa.Column("target_id", sa.String(36), primary_key=True),
+    sa.Column("item_id", sa.String(36), nullable=False, index=True),
+    sa.Column("subgroup", sa.String(64), nullable=False),
+    sa.Column("item_title", sa.Text, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("due", sa.Date, nullable=False, index=True),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("owner", sa.Text),
+    sa.Column("status", sa.String(32), nullable=False),
+)
+
+audit_streams = sa.Table(
+    "view_audit_streams",
+    metadata,
+    sa.Column("stream_id", sa.String(36), primary_key=True),
+    sa.Column("subgroup", sa.String(64)),
+)
+
+audit_trail = sa.Table(
+    "view_audit_trail",
+    metadata,
+    sa.Column("position", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("stream_id", sa.String(36), nullable=False),
+    sa.Column("stream_type", sa.String(64), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("type", sa.String(64), nullable=False),
+    sa.Column("recorded_at", sa.DateTime, nullable=False),
+    sa.Column("actor_id", sa.String(64), nullable=False),
+    sa.Column("actor_name", sa.Text, nullable=False),
+    sa.Column("actor_role", sa.String(32), nullable=False),
+    sa.Column("subgroup", sa.String(64)),
+    sa.Column("data", Json, nullable=False),
+    sa.Index("ix_audit_stream", "stream_id", "version"),
+    sa.Index("ix_audit_subgroup", "subgroup", "position"),
+    sa.Index("ix_audit_actor", "actor_id", "position"),
+    sa.Index("ix_audit_type", "type", "position"),
+    sa.Index("ix_audit_recorded_at", "recorded_at"),
+)

@@ -1,0 +1,25 @@
+"""Errors the services raise, beside the domain's own refusals."""
+
+
+class ServiceError(Exception):
+    pass
+
+
+class NotFound(ServiceError):
+    def __init__(self, what: str, ident: str) -> None:
+        super().__init__(f"no {what} '{ident}'")
+        self.what = what
+        self.ident = ident
+
+
+class Forbidden(ServiceError):
+    """The actor's role or subgroups do not allow this step."""
+
+
+class VersionMismatch(ServiceError):
+    """The client's If-Match names a version the resource no longer has."""
+
+    def __init__(self, expected: int, actual: int) -> None:
+        super().__init__(f"the resource is at version {actual}, not {expected}")
+        self.expected = expected
+        self.actual = actual

@@ -1,0 +1,226 @@
+"""Use cases of the learning loop: load -> decide on the aggregate -> save.
+
+Every command names its actor, checks the actor may act in the item's subgroup, honours the
+client's expected version (If-Match) and reports the log position it recorded at, so callers can
+wait for the read models to show it (read-your-writes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
+
+from domain import access
+from domain.actor import Actor
+from domain.framework import Framework
+from domain.learning_item import LearningItem
+from domain.loop import local_date
+from services.errors import Forbidden, NotFound, VersionMismatch
+from services.transcodings import DateAsISO
+
+T = TypeVar("T")
+Clock = Callable[[], datetime]
+Recorded = Callable[[int], None]
+_RETRIES = 3
+
+
+class LearningItems(Application):
+    """The partnership's learning items, one event-sourced aggregate each."""
+
+    name = "learning"
+
+    def __init__(
+        self,
+        framework: Framework,
+        clock: Clock,
+        env: dict[str, str] | None = None,
+        on_recorded: Recorded | None = None,
+    ) -> None:
+        super().__init__(env=env)
+        self.framework = framework
+        self.clock = clock
+        self.on_recorded = on_recorded or (lambda position: None)
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+    # -- commands ----------------------------------------------------------------------
+
+    def identify(
+        self,
+        actor: Actor,
+        *,
+        subgroup: str,
+        title: str,
+        description: str,
+        source_kind: str,
+        source_reference: str | None = None,
+        themes: Sequence[str] = (),
+    ) -> UUID:
+        self.framework.subgroup(subgroup)
+        _allow(access.may_write(actor, subgroup), actor, "record learning in", subgroup)
+        item = LearningItem.identify(
+            self.framework,
+            subgroup=subgroup,
+            title=title,
+            description=description,
+            source_kind=source_kind,
+            source_reference=source_reference,
+            themes=list(themes),
+            actor=actor,
+            now=self.clock(),
+        )
+        self._save(item)
+        return item.id
+
+    def choose_means(
+        self, item_id: UUID, actor: Actor, expected_version: int | None = None, **fields: Any
+    ) -> str:
+        return self._change(
+            item_id,
+            actor,
+            expected_version,
+            lambda item, now: item.choose_means(
+                self.framework.subgroup(item.subgroup), actor=actor, now=now, **fields
+            ),
+        )
+
+    def report_progress(
+        self,
+        item_id: UUID,
+        action_id: str,
+        actor: Actor,
+        expected_version: int | None = None,
+        **fields: Any,
+    ) -> None:
+        self._change(
+            item_id,
+            actor,
+            expected_version,
+            lambda item, now: item.report_progress(action_id, actor=actor, now=now, **fields),
+        )
+
+    def define_measure(
+        self, item_id: UUID, actor: Actor, expected_version: int | None = None, **fields: Any
+    ) -> str:
+        return self._change(
+            item_id,
+            actor,
+            expected_version,
+            lambda item, now: item.define_measure(
+                self.framework.subgroup(item.subgroup), actor=actor, now=now, **fields
+            ),
+        )
+
+    def record_evidence(
+        self,
+        item_id: UUID,
+        measure_id: str,
+        actor: Actor,
+        expected_version: int | None = None,
+        **fields: Any,
+    ) -> None:
+        self._change(
+            item_id,
+            actor,
+            expected_version,
+            lambda item, now: item.record_evidence(measure_id, actor=actor, now=now, **fields),
+        )
+
+    def correct(
+        self, item_id: UUID, actor: Actor, expected_version: int | None = None, **fields: Any
+    ) -> None:
+        self._change(
+            item_id,
+            actor,
+            expected_version,
+            lambda item, now: item.correct(actor=actor, now=now, **fields),
+        )
+
+    def close_item(
+        self, item_id: UUID, actor: Actor, expected_version: int | None = None, **fields: Any
+    ) -> None:
+        self._change(
+            item_id,
+            actor,
+            expected_version,
+            lambda item, now: item.close(actor=actor, now=now, **fields),
+            may=access.may_close,
+            verb="close items in",
+        )
+
+    def reopen_item(
+        self, item_id: UUID, actor: Actor, expected_version: int | None = None, **fields: Any
+    ) -> None:
+        self._change(
+            item_id,
+            actor,
+            expected_version,
+            lambda item, now: item.reopen(actor=actor, now=now, **fields),
+            may=access.may_close,
+            verb="reopen items in",
+        )
+
+    # -- history -------------------------------------------------------------------------
+
+    def events_until(self, item_id: UUID, moment: datetime) -> list[DomainEventProtocol[UUID]]:
+        """The item's events recorded at or before `moment`, oldest first."""
+        events = list(self.events.get(item_id))
+        if not events:
+            raise NotFound("learning item", str(item_id))
+        return [e for e in events if e.timestamp <= moment]
+
+    def today(self) -> date:
+        return local_date(self.clock(), self.framework.timezone)
+
+    # -- the load -> decide -> save cycle --------------------------------------------------
+
+    def _change(
+        self,
+        item_id: UUID,
+        actor: Actor,
+        expected_version: int | None,
+        decide: Callable[[LearningItem, datetime], T],
+        may: Callable[[Actor, str], bool] = access.may_write,
+        verb: str = "change learning in",
+    ) -> T:
+        for _ in range(_RETRIES):
+            item = self._load(item_id)
+            _allow(may(actor, item.subgroup), actor, verb, item.subgroup)
+            if expected_version is not None and item.version != expected_version:
+                raise VersionMismatch(expected_version, item.version)
+            result = decide(item, self.clock())
+            try:
+                self._save(item)
+            except IntegrityError:
+                if expected_version is not None:
+                    raise VersionMismatch(expected_version, self._load(item_id).version) from None
+                continue
+            return result
+        raise VersionMismatch(item.version, self._load(item_id).version)
+
+    def _load(self, item_id: UUID) -> LearningItem:
+        try:
+            item = self.repository.get(item_id)
+        except AggregateNotFoundError:
+            raise NotFound("learning item", str(item_id)) from None
+        if not isinstance(item, LearningItem):
+            raise NotFound("learning item", str(item_id))
+        return item
+
+    def _save(self, item: LearningItem) -> None:
+        recordings = self.save(item)
+        if recordings:
+            self.on_recorded(max(r.notification.id for r in recordings))
+
+
+def _allow(allowed: bool, actor: Actor, verb: str, subgroup: str) -> None:
+    if not allowed:
+        raise Forbidden(f"a {actor.role} may not {verb} {subgroup}")
