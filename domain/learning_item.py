@@ -180,7 +180,7 @@ class LearningItem(Aggregate):
         now: datetime,
     ) -> LearningItem:
         framework.subgroup(subgroup).check_source(source_kind)
-        clean_themes = list(dict.fromkeys(_required(t, "themes") for t in themes))
+        clean_themes = list({_required(t, "themes").casefold(): t.strip() for t in themes}.values())
         return cls._create(
             cls.Identified,
             actor=actor.as_record(),
@@ -207,6 +207,7 @@ class LearningItem(Aggregate):
         owner_email: str | None = None,
     ) -> str:
         self._check_open()
+        self._check_rules(rules)
         rules.check_means(means)
         _not_before(due, self.identified_on, "due")
         action_id = str(uuid4())
@@ -250,6 +251,7 @@ class LearningItem(Aggregate):
         now: datetime,
     ) -> str:
         self._check_open()
+        self._check_rules(rules)
         rules.check_measure(kind)
         _not_before(review_due, self.identified_on, "review_due")
         measure_id = str(uuid4())
@@ -305,7 +307,8 @@ class LearningItem(Aggregate):
         if new_description == self.description:
             new_description = None
         if new_title is None and new_description is None:
-            raise InvalidField("title", "a correction must change the title or the description")
+            field_name = "title" if title is not None else "description"
+            raise InvalidField(field_name, "a correction must change the title or the description")
         self.trigger_event(
             self.Corrected,
             title=new_title,
@@ -323,14 +326,13 @@ class LearningItem(Aggregate):
         self._check_open()
         summary = _required(summary, "summary")
         override_reason = (override_reason or "").strip() or None
-        if not self.has_met_evidence:
-            if override_reason is None:
-                raise RuleViolation(
-                    "an item closes only when a measure of effectiveness has 'met' evidence"
-                    " (a business manager may close it with an override_reason)"
-                )
-            if actor.role != BUSINESS_MANAGER:
-                raise RuleViolation("only a business manager may close an item by override")
+        if override_reason is not None and actor.role != BUSINESS_MANAGER:
+            raise RuleViolation("only a business manager may close an item by override")
+        if not self.has_met_evidence and override_reason is None:
+            raise RuleViolation(
+                "an item closes only when a measure of effectiveness has 'met' evidence"
+                " (a business manager may close it with an override_reason)"
+            )
         self.trigger_event(
             self.Closed,
             summary=summary,
@@ -366,6 +368,10 @@ class LearningItem(Aggregate):
     def _check_open(self) -> None:
         if self.is_closed:
             raise RuleViolation("a closed item cannot change; reopen it first")
+
+    def _check_rules(self, rules: Subgroup) -> None:
+        if rules.slug != self.subgroup:
+            raise RuleViolation(f"{rules.slug}'s lists cannot decide for an item of {self.subgroup}")
 
     def _action(self, action_id: str) -> Action:
         if action_id not in self.actions:

@@ -1,0 +1,100 @@
+"""RFC 9457 problem details: every error the API gives, mapped in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from domain.errors import InvalidField, RuleViolation, UnknownPart
+from services.errors import Forbidden, NotFound, VersionMismatch
+
+PROBLEM = "application/problem+json"
+log = structlog.get_logger()
+
+
+class Unauthenticated(Exception):
+    pass
+
+
+class PreconditionFailed(Exception):
+    pass
+
+
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": f"https://learnloop.example/problems/{title.lower().replace(' ', '-')}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"field": _field(e["loc"]), "message": e["msg"]} for e in exc.errors()]
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        return problem(422, "Invalid request", detail, errors)
+
+    @app.exception_handler(InvalidField)
+    async def invalid_field(_: Request, exc: InvalidField) -> JSONResponse:
+        errors = [{"field": exc.field, "message": exc.message}]
+        return problem(422, "Invalid request", str(exc), errors)
+
+    @app.exception_handler(RuleViolation)
+    async def rule_violation(_: Request, exc: RuleViolation) -> JSONResponse:
+        return problem(409, "Forbidden by the framework", exc.rule)
+
+    @app.exception_handler(UnknownPart)
+    async def unknown_part(_: Request, exc: UnknownPart) -> JSONResponse:
+        return problem(404, "Not found", str(exc))
+
+    @app.exception_handler(NotFound)
+    async def not_found(_: Request, exc: NotFound) -> JSONResponse:
+        return problem(404, "Not found", str(exc))
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(_: Request, exc: Forbidden) -> JSONResponse:
+        return problem(403, "Forbidden", str(exc))
+
+    @app.exception_handler(Unauthenticated)
+    async def unauthenticated(_: Request, exc: Unauthenticated) -> JSONResponse:
+        headers = {"WWW-Authenticate": 'Bearer realm="learnloop"'}
+        return problem(401, "Unauthenticated", str(exc), headers=headers)
+
+    @app.exception_handler(VersionMismatch)
+    async def version_mismatch(_: Request, exc: VersionMismatch) -> JSONResponse:
+        return problem(412, "Precondition failed", f"If-Match: {exc}")
+
+    @app.exception_handler(PreconditionFailed)
+    async def precondition_failed(_: Request, exc: PreconditionFailed) -> JSONResponse:
+        return problem(412, "Precondition failed", str(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "HTTP error")
+        return problem(exc.status_code, title, str(exc.detail), headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled_error", error_type=type(exc).__name__)
+        return problem(500, "Internal error", "the server failed; the request id is in the logs")

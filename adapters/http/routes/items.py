@@ -1,0 +1,176 @@
+"""Learning items: the loop's commands and the item's current state, as at a time, and history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Header, Query, Response
+
+from adapters.http import schemas
+from adapters.http.auth import App, CurrentActor, Reader
+from adapters.http.etag import etag, expected_version
+from adapters.http.params import parse_timestamp
+from domain import loop
+from domain.errors import InvalidField
+from projections import item_summary
+from services.errors import NotFound
+
+router = APIRouter(prefix="/api/v1/learning-items", tags=["learning items"])
+IfMatch = Annotated[str | None, Header()]
+
+
+def _id(item_id: str) -> UUID:
+    try:
+        return UUID(item_id)
+    except ValueError:
+        raise NotFound("learning item", item_id) from None
+
+
+def _current(ll: App, item_id: UUID, response: Response) -> dict[str, Any]:
+    doc = ll.read_models.item(str(item_id), ll.learning.today())
+    if doc is None:
+        raise NotFound("learning item", str(item_id))
+    response.headers["ETag"] = etag(doc["version"])
+    return doc
+
+
+def _part(doc: dict[str, Any], key: str, part_id: str) -> dict[str, Any]:
+    return next(p for p in doc[key] if p["id"] == part_id)
+
+
+@router.post("", status_code=201)
+def identify(body: schemas.NewItem, ll: App, actor: CurrentActor, response: Response) -> dict[str, Any]:
+    item_id = ll.learning.identify(
+        actor,
+        subgroup=body.subgroup,
+        title=body.title,
+        description=body.description,
+        source_kind=body.source.kind,
+        source_reference=body.source.reference,
+        themes=body.themes,
+    )
+    response.headers["Location"] = f"{router.prefix}/{item_id}"
+    return _current(ll, item_id, response)
+
+
+@router.get("")
+def list_items(
+    ll: App,
+    _: Reader,
+    subgroup: str | None = None,
+    stage: str | None = None,
+    overdue: bool = False,
+) -> dict[str, Any]:
+    if subgroup is not None and not ll.framework.has_subgroup(subgroup):
+        raise InvalidField("subgroup", f"no subgroup '{subgroup}' in the framework")
+    if stage is not None and stage not in loop.STAGES:
+        raise InvalidField("stage", f"expected one of: {', '.join(loop.STAGES)}")
+    items = ll.read_models.items(ll.learning.today(), subgroup=subgroup, stage=stage, overdue=overdue)
+    return {"items": items}
+
+
+@router.get("/{item_id}")
+def get_item(
+    item_id: str,
+    ll: App,
+    _: Reader,
+    response: Response,
+    as_of: Annotated[str | None, Query(description="ISO 8601 timestamp")] = None,
+) -> dict[str, Any]:
+    if as_of is None:
+        return _current(ll, _id(item_id), response)
+    moment = parse_timestamp(as_of, "as_of")
+    return _as_it_stood(ll, _id(item_id), moment, response)
+
+
+def _as_it_stood(ll: App, item_id: UUID, moment: datetime, response: Response) -> dict[str, Any]:
+    events = ll.learning.events_until(item_id, moment)
+    if not events:
+        raise NotFound("learning item", f"{item_id} as of {moment.isoformat()}")
+    doc = None
+    for event in events:
+        doc = item_summary.evolve(doc, event)
+    assert doc is not None
+    response.headers["ETag"] = etag(doc["version"])
+    today = loop.local_date(moment, ll.framework.timezone)
+    return {**item_summary.rated(doc, today), "as_of": moment.isoformat()}
+
+
+@router.get("/{item_id}/history")
+def history(item_id: str, ll: App, _: Reader) -> dict[str, Any]:
+    events = ll.read_models.history(str(_id(item_id)))
+    if not events:
+        raise NotFound("learning item", item_id)
+    return {"events": events}
+
+
+@router.post("/{item_id}/actions", status_code=201)
+def choose_means(
+    item_id: str, body: schemas.NewAction, ll: App, actor: CurrentActor, response: Response,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    uid = _id(item_id)
+    action_id = ll.learning.choose_means(uid, actor, expected_version(if_match), **body.model_dump())
+    return _part(_current(ll, uid, response), "actions", action_id)
+
+
+@router.post("/{item_id}/actions/{action_id}/updates", status_code=201)
+def report_progress(
+    item_id: str, action_id: str, body: schemas.ProgressUpdate, ll: App, actor: CurrentActor,
+    response: Response, if_match: IfMatch = None,
+) -> dict[str, Any]:
+    uid = _id(item_id)
+    ll.learning.report_progress(uid, action_id, actor, expected_version(if_match), **body.model_dump())
+    return _part(_current(ll, uid, response), "actions", action_id)
+
+
+@router.post("/{item_id}/measures", status_code=201)
+def define_measure(
+    item_id: str, body: schemas.NewMeasure, ll: App, actor: CurrentActor, response: Response,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    uid = _id(item_id)
+    measure_id = ll.learning.define_measure(uid, actor, expected_version(if_match), **body.model_dump())
+    return _part(_current(ll, uid, response), "measures", measure_id)
+
+
+@router.post("/{item_id}/measures/{measure_id}/evidence", status_code=201)
+def record_evidence(
+    item_id: str, measure_id: str, body: schemas.NewEvidence, ll: App, actor: CurrentActor,
+    response: Response, if_match: IfMatch = None,
+) -> dict[str, Any]:
+    uid = _id(item_id)
+    ll.learning.record_evidence(uid, measure_id, actor, expected_version(if_match), **body.model_dump())
+    return _part(_current(ll, uid, response), "measures", measure_id)
+
+
+@router.post("/{item_id}/corrections", status_code=201)
+def correct(
+    item_id: str, body: schemas.Correction, ll: App, actor: CurrentActor, response: Response,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    uid = _id(item_id)
+    ll.learning.correct(uid, actor, expected_version(if_match), **body.model_dump())
+    return _current(ll, uid, response)
+
+
+@router.post("/{item_id}/close")
+def close(
+    item_id: str, body: schemas.Closure, ll: App, actor: CurrentActor, response: Response,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    uid = _id(item_id)
+    ll.learning.close_item(uid, actor, expected_version(if_match), **body.model_dump())
+    return _current(ll, uid, response)
+
+
+@router.post("/{item_id}/reopen")
+def reopen(
+    item_id: str, body: schemas.Reopening, ll: App, actor: CurrentActor, response: Response,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    uid = _id(item_id)
+    ll.learning.reopen_item(uid, actor, expected_version(if_match), **body.model_dump())
+    return _current(ll, uid, response)

@@ -1,0 +1,93 @@
+"""Request bodies. Unknown fields are refused; dates must be real `YYYY-MM-DD` dates.
+
+These are the wire format, not commands: routes unpack them into service calls.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _iso_date(value: Any) -> date:
+    if isinstance(value, str) and _ISO_DATE.match(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError as exc:
+            raise ValueError(f"'{value}' is not a calendar date") from exc
+    raise ValueError("expected a date as YYYY-MM-DD")
+
+
+def _email(value: Any) -> Any:
+    if value is not None and not (isinstance(value, str) and _EMAIL.match(value)):
+        raise ValueError("expected an email address")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+Email = Annotated[str | None, BeforeValidator(_email)]
+Text = Annotated[str, Field(max_length=20_000)]
+Short = Annotated[str, Field(max_length=500)]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Source(Body):
+    kind: Short
+    reference: Short | None = None
+
+
+class NewItem(Body):
+    subgroup: Short
+    title: Short
+    description: Text
+    source: Source
+    themes: list[Short] = Field(default_factory=list, max_length=50)
+
+
+class NewAction(Body):
+    means: Short
+    description: Text
+    owner: Short
+    due: IsoDate
+    owner_email: Email = None
+
+
+class ProgressUpdate(Body):
+    status: Literal["on_track", "at_risk", "off_track", "complete"]
+    note: Text = ""
+
+
+class NewMeasure(Body):
+    kind: Short
+    description: Text
+    review_due: IsoDate
+
+
+class NewEvidence(Body):
+    outcome: Literal["met", "partly_met", "not_met"]
+    summary: Text
+    reference: Short | None = None
+
+
+class Closure(Body):
+    summary: Text
+    override_reason: Text | None = None
+
+
+class Reopening(Body):
+    reason: Text
+
+
+class Correction(Body):
+    title: Short | None = None
+    description: Text | None = None
+    reason: Text
