@@ -345,7 +345,10 @@ class LearningItem(Aggregate):
         if not self.is_closed:
             raise RuleViolation("only a closed item can be reopened")
         self.trigger_event(
-            self.Reopened, reason=_required(reason, "reason"), actor=actor.as_record(), timestamp=now
+            self.Reopened,
+            reason=_required(reason, "reason"),
+            actor=actor.as_record(),
+            timestamp=now,
         )
 
     # -- what the state implies ------------------------------------------------------------
@@ -371,7 +374,9 @@ class LearningItem(Aggregate):
 
     def _check_rules(self, rules: Subgroup) -> None:
         if rules.slug != self.subgroup:
-            raise RuleViolation(f"{rules.slug}'s lists cannot decide for an item of {self.subgroup}")
+            raise RuleViolation(
+                f"{rules.slug}'s lists cannot decide for an item of {self.subgroup}"
+            )
 
     def _action(self, action_id: str) -> Action:
         if action_id not in self.actions:

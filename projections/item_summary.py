@@ -126,5 +126,8 @@ _CHANGES = {
 
 def rated(doc: Doc, today: date) -> Doc:
     """The document as read on `today`: each action's RAG and the item's worst open RAG."""
-    actions = [{**a, "rag": loop.action_rag(a["status"], date.fromisoformat(a["due"]), today)} for a in doc["actions"]]
+    actions = [
+        {**a, "rag": loop.action_rag(a["status"], date.fromisoformat(a["due"]), today)}
+        for a in doc["actions"]
+    ]
     return {**doc, "actions": actions, "rag": loop.item_rag(a["rag"] for a in actions)}

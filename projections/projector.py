@@ -51,11 +51,13 @@ class Projector:
 
     def positions(self) -> dict[str, int]:
         with self.engine.connect() as conn:
-            rows = dict(conn.execute(sa.select(schema.tracking.c.view, schema.tracking.c.position)).all())
+            rows = dict(
+                conn.execute(sa.select(schema.tracking.c.view, schema.tracking.c.position)).all()
+            )
         return {v.name: rows.get(v.name, 0) for v in self.views}
 
     def catch_up(self) -> int:
-        """Applies everything recorded so far; returns the lowest position every view has reached."""
+        """Applies all that is recorded; returns the lowest position every view has reached."""
         with self._lock:
             while True:
                 try:

@@ -28,7 +28,9 @@ class ReadModels:
 
     def item(self, item_id: str, today: date) -> dict[str, Any] | None:
         with self.engine.connect() as conn:
-            doc = conn.execute(sa.select(schema.items.c.doc).where(schema.items.c.id == item_id)).scalar()
+            doc = conn.execute(
+                sa.select(schema.items.c.doc).where(schema.items.c.id == item_id)
+            ).scalar()
         return rated(doc, today) if doc is not None else None
 
     def items(
@@ -82,8 +84,12 @@ class ReadModels:
         with self.engine.connect() as conn:
             rows = conn.execute(query.limit(limit)).mappings().all()
         events = [
-            {"position": row["position"], "stream_id": row["stream_id"],
-             "stream_type": row["stream_type"], **_history_entry(row)}
+            {
+                "position": row["position"],
+                "stream_id": row["stream_id"],
+                "stream_type": row["stream_type"],
+                **_history_entry(row),
+            }
             for row in rows
         ]
         return events, (rows[-1]["position"] if rows else after)

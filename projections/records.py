@@ -39,4 +39,6 @@ def event_data(event: Any) -> dict[str, Any]:
 
 
 def actor_of(event: Any) -> dict[str, str]:
-    return dict(getattr(event, "actor", None) or {"id": "system", "name": "system", "role": "system"})
+    return dict(
+        getattr(event, "actor", None) or {"id": "system", "name": "system", "role": "system"}
+    )

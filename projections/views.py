@@ -37,7 +37,9 @@ class ItemSummaryView:
             return
         ids = list(dict.fromkeys(str(e.originator_id) for e in events))
         items, follow = schema.items, schema.follow_ups
-        docs = dict(conn.execute(sa.select(items.c.id, items.c.doc).where(items.c.id.in_(ids))).all())
+        docs = dict(
+            conn.execute(sa.select(items.c.id, items.c.doc).where(items.c.id.in_(ids))).all()
+        )
         for event in events:
             key = str(event.originator_id)
             docs[key] = item_summary.evolve(docs.get(key), event)
@@ -60,7 +62,9 @@ class AuditTrailView:
         ids = list(dict.fromkeys(str(e.originator_id) for _, e in batch))
         known = dict(
             conn.execute(
-                sa.select(streams.c.stream_id, streams.c.subgroup).where(streams.c.stream_id.in_(ids))
+                sa.select(streams.c.stream_id, streams.c.subgroup).where(
+                    streams.c.stream_id.in_(ids)
+                )
             ).all()
         )
         new_streams = []

@@ -223,4 +223,8 @@ class LearningItems(Application):
 
 def _allow(allowed: bool, actor: Actor, verb: str, subgroup: str) -> None:
     if not allowed:
-        raise Forbidden(f"a {actor.role} may not {verb} {subgroup}")
+        raise Forbidden(f"{_article(actor.role)} {actor.role} may not {verb} {subgroup}")
+
+
+def _article(role: str) -> str:
+    return "an" if role[0] in "aeiou" else "a"

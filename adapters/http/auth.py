@@ -14,7 +14,9 @@ from domain import access
 from domain.actor import Actor
 from services.errors import Forbidden
 
-_bearer = HTTPBearer(auto_error=False, description="the API token that `learnloop users add` printed")
+_bearer = HTTPBearer(
+    auto_error=False, description="the API token that `learnloop users add` printed"
+)
 
 
 def learnloop(request: Request) -> Learnloop:
@@ -39,7 +41,7 @@ def current_actor(
 
 def reader(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
     if not access.may_read_learning(actor):
-        raise Forbidden(f"a {actor.role} may not read learning content")
+        raise Forbidden(f"an {actor.role} may not read learning content")
     return actor
 
 

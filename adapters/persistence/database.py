@@ -62,7 +62,9 @@ def _sqlite(database_url: str, url: sa.URL) -> Store:
         "SQLITE_DBNAME": url.database,
         "SQLITE_LOCK_TIMEOUT": str(SQLITE_BUSY_TIMEOUT_S),
     }
-    return Store(database_url, env, _sqlite_engine(url, "BEGIN"), _sqlite_engine(url, "BEGIN IMMEDIATE"))
+    return Store(
+        database_url, env, _sqlite_engine(url, "BEGIN"), _sqlite_engine(url, "BEGIN IMMEDIATE")
+    )
 
 
 def _sqlite_engine(url: sa.URL, begin: str) -> sa.Engine:
@@ -97,5 +99,7 @@ def _postgres(database_url: str, url: sa.URL) -> Store:
         "POSTGRES_POOL_SIZE": "10",
         "POSTGRES_MAX_OVERFLOW": "10",
     }
-    engine = sa.create_engine(url.set(drivername="postgresql+psycopg"), pool_size=10, max_overflow=10)
+    engine = sa.create_engine(
+        url.set(drivername="postgresql+psycopg"), pool_size=10, max_overflow=10
+    )
     return Store(database_url, env, engine, engine)

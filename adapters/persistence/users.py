@@ -66,7 +66,9 @@ class Users:
         if role in SUBGROUP_ROLES and not subgroups:
             raise InvalidUser(f"a {role} needs at least one --subgroup")
         if role not in SUBGROUP_ROLES and subgroups:
-            raise InvalidUser(f"a {role} acts partnership-wide; --subgroup applies to contributors and chairs")
+            raise InvalidUser(
+                f"a {role} acts partnership-wide; --subgroup applies to contributors and chairs"
+            )
         token = secrets.token_urlsafe(32)
         actor = Actor(str(uuid.uuid4()), name, role, tuple(dict.fromkeys(subgroups)))
         with self.engine.begin() as conn:

@@ -41,7 +41,9 @@ def _part(doc: dict[str, Any], key: str, part_id: str) -> dict[str, Any]:
 
 
 @router.post("", status_code=201)
-def identify(body: schemas.NewItem, ll: App, actor: CurrentActor, response: Response) -> dict[str, Any]:
+def identify(
+    body: schemas.NewItem, ll: App, actor: CurrentActor, response: Response
+) -> dict[str, Any]:
     item_id = ll.learning.identify(
         actor,
         subgroup=body.subgroup,
@@ -67,7 +69,9 @@ def list_items(
         raise InvalidField("subgroup", f"no subgroup '{subgroup}' in the framework")
     if stage is not None and stage not in loop.STAGES:
         raise InvalidField("stage", f"expected one of: {', '.join(loop.STAGES)}")
-    items = ll.read_models.items(ll.learning.today(), subgroup=subgroup, stage=stage, overdue=overdue)
+    items = ll.read_models.items(
+        ll.learning.today(), subgroup=subgroup, stage=stage, overdue=overdue
+    )
     return {"items": items}
 
 
@@ -108,47 +112,77 @@ def history(item_id: str, ll: App, _: Reader) -> dict[str, Any]:
 
 @router.post("/{item_id}/actions", status_code=201)
 def choose_means(
-    item_id: str, body: schemas.NewAction, ll: App, actor: CurrentActor, response: Response,
+    item_id: str,
+    body: schemas.NewAction,
+    ll: App,
+    actor: CurrentActor,
+    response: Response,
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
     uid = _id(item_id)
-    action_id = ll.learning.choose_means(uid, actor, expected_version(if_match), **body.model_dump())
+    action_id = ll.learning.choose_means(
+        uid, actor, expected_version(if_match), **body.model_dump()
+    )
     return _part(_current(ll, uid, response), "actions", action_id)
 
 
 @router.post("/{item_id}/actions/{action_id}/updates", status_code=201)
 def report_progress(
-    item_id: str, action_id: str, body: schemas.ProgressUpdate, ll: App, actor: CurrentActor,
-    response: Response, if_match: IfMatch = None,
+    item_id: str,
+    action_id: str,
+    body: schemas.ProgressUpdate,
+    ll: App,
+    actor: CurrentActor,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> dict[str, Any]:
     uid = _id(item_id)
-    ll.learning.report_progress(uid, action_id, actor, expected_version(if_match), **body.model_dump())
+    ll.learning.report_progress(
+        uid, action_id, actor, expected_version(if_match), **body.model_dump()
+    )
     return _part(_current(ll, uid, response), "actions", action_id)
 
 
 @router.post("/{item_id}/measures", status_code=201)
 def define_measure(
-    item_id: str, body: schemas.NewMeasure, ll: App, actor: CurrentActor, response: Response,
+    item_id: str,
+    body: schemas.NewMeasure,
+    ll: App,
+    actor: CurrentActor,
+    response: Response,
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
     uid = _id(item_id)
-    measure_id = ll.learning.define_measure(uid, actor, expected_version(if_match), **body.model_dump())
+    measure_id = ll.learning.define_measure(
+        uid, actor, expected_version(if_match), **body.model_dump()
+    )
     return _part(_current(ll, uid, response), "measures", measure_id)
 
 
 @router.post("/{item_id}/measures/{measure_id}/evidence", status_code=201)
 def record_evidence(
-    item_id: str, measure_id: str, body: schemas.NewEvidence, ll: App, actor: CurrentActor,
-    response: Response, if_match: IfMatch = None,
+    item_id: str,
+    measure_id: str,
+    body: schemas.NewEvidence,
+    ll: App,
+    actor: CurrentActor,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> dict[str, Any]:
     uid = _id(item_id)
-    ll.learning.record_evidence(uid, measure_id, actor, expected_version(if_match), **body.model_dump())
+    ll.learning.record_evidence(
+        uid, measure_id, actor, expected_version(if_match), **body.model_dump()
+    )
     return _part(_current(ll, uid, response), "measures", measure_id)
 
 
 @router.post("/{item_id}/corrections", status_code=201)
 def correct(
-    item_id: str, body: schemas.Correction, ll: App, actor: CurrentActor, response: Response,
+    item_id: str,
+    body: schemas.Correction,
+    ll: App,
+    actor: CurrentActor,
+    response: Response,
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
     uid = _id(item_id)
@@ -158,7 +192,11 @@ def correct(
 
 @router.post("/{item_id}/close")
 def close(
-    item_id: str, body: schemas.Closure, ll: App, actor: CurrentActor, response: Response,
+    item_id: str,
+    body: schemas.Closure,
+    ll: App,
+    actor: CurrentActor,
+    response: Response,
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
     uid = _id(item_id)
@@ -168,7 +206,11 @@ def close(
 
 @router.post("/{item_id}/reopen")
 def reopen(
-    item_id: str, body: schemas.Reopening, ll: App, actor: CurrentActor, response: Response,
+    item_id: str,
+    body: schemas.Reopening,
+    ll: App,
+    actor: CurrentActor,
+    response: Response,
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
     uid = _id(item_id)

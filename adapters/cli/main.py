@@ -1,0 +1,123 @@
+"""The `learnloop` command. Each subcommand takes --database-url and --framework; the
+LEARNLOOP_DATABASE_URL and LEARNLOOP_FRAMEWORK variables set their defaults."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from adapters.framework.loader import FrameworkError, load_framework
+from adapters.persistence.database import UnsupportedDatabase
+from adapters.settings import Settings
+
+
+def store_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    command = click.option(
+        "--framework",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="framework definition file (TOML); default: the packaged framework",
+    )(command)
+    return click.option(
+        "--database-url",
+        default=None,
+        help="sqlite:///FILE (default sqlite:///learnloop.db) or postgresql+psycopg://...",
+    )(command)
+
+
+def settings_from(**overrides: Any) -> Settings:
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+def open_learnloop(settings: Settings) -> Any:
+    from adapters.bootstrap import bootstrap
+
+    try:
+        return bootstrap(settings)
+    except FrameworkError as exc:
+        raise click.ClickException(f"invalid framework: {exc}") from None
+    except UnsupportedDatabase as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group()
+def main() -> None:
+    """learnloop: the learning-and-improvement loop of a safeguarding children partnership."""
+
+
+@main.command()
+@click.option("--host", default=None, help="interface to listen on (default 127.0.0.1)")
+@click.option("--port", type=int, default=None, help="port (default 8000)")
+@store_options
+def serve(
+    host: str | None, port: int | None, database_url: str | None, framework: Path | None
+) -> None:
+    """Run the API (and its scheduled jobs) in one process."""
+    import uvicorn
+
+    from adapters.http.app import create_app
+    from adapters.logging import configure_logging
+
+    settings = settings_from(host=host, port=port, database_url=database_url, framework=framework)
+    configure_logging(settings.log_level)
+    try:
+        loaded = load_framework(settings.framework)
+    except FrameworkError as exc:
+        raise click.ClickException(f"invalid framework: {exc}") from None
+    app = create_app(settings, framework=loaded)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
+
+
+@main.group()
+def users() -> None:
+    """Manage users and their API tokens."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option(
+    "--role", required=True, help="contributor, chair, business_manager, inspector or admin"
+)
+@click.option("--subgroup", "subgroups", multiple=True, help="a subgroup slug (repeatable)")
+@store_options
+def users_add(
+    name: str,
+    role: str,
+    subgroups: tuple[str, ...],
+    database_url: str | None,
+    framework: Path | None,
+) -> None:
+    """Create a user and print its API token once, alone on the last line."""
+    from adapters.persistence.users import InvalidUser
+
+    ll = open_learnloop(settings_from(database_url=database_url, framework=framework))
+    try:
+        known = {s.slug for s in ll.framework.subgroups}
+        created = ll.users.add(name, role, list(subgroups), known)
+    except InvalidUser as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        ll.close()
+    click.echo(f"created {created.actor.role} {created.actor.id}; the token is shown once:")
+    click.echo(created.token)
+
+
+@main.group()
+def projections() -> None:
+    """Read models built from the event log."""
+
+
+@projections.command("rebuild")
+@store_options
+def projections_rebuild(database_url: str | None, framework: Path | None) -> None:
+    """Drop and rebuild every read model from the event log; prints the position reached."""
+    ll = open_learnloop(settings_from(database_url=database_url, framework=framework))
+    try:
+        position = ll.projector.rebuild()
+    finally:
+        ll.close()
+    click.echo("rebuilt item_summary, follow-ups and audit_trail up to log position:")
+    click.echo(position)

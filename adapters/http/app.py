@@ -1,0 +1,66 @@
+"""The FastAPI application. Built by `create_app`; nothing here runs at import time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+from adapters.bootstrap import Clock, Learnloop, bootstrap, system_clock
+from adapters.http import problems
+from adapters.http.request_id import RequestId
+from adapters.http.routes import framework as framework_routes
+from adapters.http.routes import inspection, items
+from adapters.scheduler import start_scheduler
+from adapters.settings import Settings
+from domain.framework import Framework
+
+
+def create_app(
+    settings: Settings,
+    clock: Clock = system_clock,
+    learnloop: Learnloop | None = None,
+    run_scheduler: bool = True,
+    framework: Framework | None = None,
+) -> FastAPI:
+    """`learnloop` lets a test hand in a prepared instance; otherwise start-up bootstraps one."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        ll = learnloop or bootstrap(settings, clock, framework)
+        app.state.learnloop = ll
+        scheduler = start_scheduler(ll) if run_scheduler else None
+        try:
+            yield
+        finally:
+            if scheduler is not None:
+                scheduler.shutdown(wait=True)
+            if learnloop is None:
+                ll.close()
+
+    app = FastAPI(
+        title="learnloop",
+        version="1",
+        description="Learning and improvement for safeguarding children partnerships: "
+        "identification -> improvement -> effectiveness, as immutable events.",
+        lifespan=lifespan,
+    )
+    problems.install(app)
+    app.add_middleware(RequestId)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> Any:
+        ll: Learnloop = app.state.learnloop
+        try:
+            ll.read_models.ping()
+            ll.learning.recorder.max_notification_id()
+        except Exception:
+            return JSONResponse({"status": "unavailable"}, status_code=503)
+        return {"status": "ok"}
+
+    for router in (framework_routes.router, items.router, inspection.router):
+        app.include_router(router)
+    return app

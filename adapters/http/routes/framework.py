@@ -1,0 +1,46 @@
+"""The framework: subgroups with their lists, agencies, and each subgroup's loop board."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from adapters.http.auth import App, CurrentActor, Reader
+from domain.framework import Option, Subgroup
+from services.errors import NotFound
+
+router = APIRouter(prefix="/api/v1", tags=["framework"])
+
+
+def _options(options: tuple[Option, ...]) -> list[dict[str, str]]:
+    return [{"slug": o.slug, "label": o.label} for o in options]
+
+
+def _subgroup(s: Subgroup) -> dict[str, Any]:
+    return {
+        "slug": s.slug,
+        "name": s.name,
+        "scope": s.scope,
+        "restricted": s.restricted,
+        "identification_sources": _options(s.identification_sources),
+        "means_of_improvement": _options(s.means_of_improvement),
+        "measures_of_effectiveness": _options(s.measures_of_effectiveness),
+    }
+
+
+@router.get("/subgroups")
+def subgroups(ll: App, _: CurrentActor) -> list[dict[str, Any]]:
+    return [_subgroup(s) for s in ll.framework.subgroups]
+
+
+@router.get("/agencies")
+def agencies(ll: App, _: CurrentActor) -> list[dict[str, str]]:
+    return [{"slug": a.slug, "name": a.name} for a in ll.framework.agencies]
+
+
+@router.get("/subgroups/{slug}/loop")
+def loop_board(slug: str, ll: App, _: Reader) -> dict[str, Any]:
+    if not ll.framework.has_subgroup(slug):
+        raise NotFound("subgroup", slug)
+    return ll.read_models.loop_board(slug, ll.learning.today())

@@ -1,0 +1,46 @@
+"""Inspection: the partnership-wide audit trail and the follow-ups due or overdue."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from adapters.http.auth import App, Reader
+from adapters.http.params import parse_timestamp
+from projections.queries import AuditFilter
+
+router = APIRouter(prefix="/api/v1", tags=["inspection"])
+
+
+@router.get("/audit-trail")
+def audit_trail(
+    ll: App,
+    _: Reader,
+    after: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    subgroup: str | None = None,
+    actor: Annotated[str | None, Query(description="a user id")] = None,
+    type: Annotated[str | None, Query(description="an event type, e.g. MeansChosen")] = None,
+    since: Annotated[str | None, Query(description="ISO 8601, inclusive")] = None,
+    until: Annotated[str | None, Query(description="ISO 8601, exclusive")] = None,
+) -> dict[str, Any]:
+    where = AuditFilter(
+        subgroup=subgroup,
+        actor=actor,
+        type=type,
+        since=parse_timestamp(since, "since") if since else None,
+        until=parse_timestamp(until, "until") if until else None,
+    )
+    events, next_after = ll.read_models.audit_trail(after, limit, where)
+    return {"events": events, "next_after": next_after}
+
+
+@router.get("/follow-ups")
+def follow_ups(
+    ll: App, _: Reader, within_days: Annotated[int, Query(ge=0, le=3660)] = 14
+) -> dict[str, Any]:
+    today = ll.learning.today()
+    items = ll.read_models.follow_ups(today, today + timedelta(days=within_days))
+    return {"as_of": today.isoformat(), "within_days": within_days, "follow_ups": items}
