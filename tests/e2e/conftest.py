@@ -1,0 +1,308 @@
+"""End-to-end fixtures: the real FastAPI app over a real store, driven through HTTP.
+
+`api_database_url` names the store (a fresh SQLite file per test for now; it may be parametrized
+over PostgreSQL too, so tests never assume SQLite). `clock` is the time the app reads and the test
+moves. `client` is a `TestClient` around `create_app(...)` with the scheduler off. Tokens for the
+contract's roles come as fixtures; `as_(token)` turns one into request headers. Helpers the test
+modules share are handed out as fixtures (`new_item`, `add_action`, ...), so no test imports this.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from adapters.bootstrap import Learnloop, bootstrap
+from adapters.http.app import create_app
+from adapters.settings import Settings
+
+SCR = "serious-case-review"
+TRAINING = "training"
+BASE = "/api/v1"
+ITEMS = f"{BASE}/learning-items"
+PROBLEM = "application/problem+json"
+
+
+class Clock:
+    """A clock the test moves: tz-aware UTC, starting 2026-05-01T09:00Z."""
+
+    def __init__(self, now: datetime = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@dataclass(frozen=True)
+class Tokens:
+    business_manager: str
+    contributor: str
+    contributor_other: str
+    chair: str
+    chair_other: str
+    inspector: str
+    admin: str
+
+
+@pytest.fixture
+def api_database_url(tmp_path: Any) -> str:
+    return f"sqlite:///{tmp_path}/learnloop.db"
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def settings(api_database_url: str) -> Settings:
+    return Settings(database_url=api_database_url)
+
+
+@pytest.fixture
+def learnloop(settings: Settings, clock: Clock) -> Iterator[Learnloop]:
+    ll = bootstrap(settings, clock)
+    try:
+        yield ll
+    finally:
+        ll.close()
+
+
+@pytest.fixture
+def client(settings: Settings, clock: Clock, learnloop: Learnloop) -> Iterator[TestClient]:
+    app = create_app(settings, clock, learnloop=learnloop, run_scheduler=False)
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def tokens(learnloop: Learnloop) -> Tokens:
+    known = {s.slug for s in learnloop.framework.subgroups}
+    add = learnloop.users.add
+    return Tokens(
+        business_manager=add("Bea Manager", "business_manager", [], known).token,
+        contributor=add("Cara Contributor", "contributor", [SCR], known).token,
+        contributor_other=add("Tom Trainer", "contributor", [TRAINING], known).token,
+        chair=add("Chidi Chair", "chair", [SCR], known).token,
+        chair_other=add("Tara Chair", "chair", [TRAINING], known).token,
+        inspector=add("Ines Inspector", "inspector", [], known).token,
+        admin=add("Adam Admin", "admin", [], known).token,
+    )
+
+
+@pytest.fixture
+def business_manager(tokens: Tokens) -> str:
+    return tokens.business_manager
+
+
+@pytest.fixture
+def contributor(tokens: Tokens) -> str:
+    return tokens.contributor
+
+
+@pytest.fixture
+def contributor_other(tokens: Tokens) -> str:
+    return tokens.contributor_other
+
+
+@pytest.fixture
+def chair(tokens: Tokens) -> str:
+    return tokens.chair
+
+
+@pytest.fixture
+def chair_other(tokens: Tokens) -> str:
+    return tokens.chair_other
+
+
+@pytest.fixture
+def inspector(tokens: Tokens) -> str:
+    return tokens.inspector
+
+
+@pytest.fixture
+def admin(tokens: Tokens) -> str:
+    return tokens.admin
+
+
+def as_(token: str, **extra: str) -> dict[str, str]:
+    """Request headers for the user holding `token` (plus e.g. `**{"If-Match": '"1"'}`)."""
+    return {"Authorization": f"Bearer {token}", **extra}
+
+
+@pytest.fixture(name="as_")
+def as_fixture() -> Callable[..., dict[str, str]]:
+    return as_
+
+
+# -- request bodies and steps the test modules share ----------------------------------------
+
+
+def item_body(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "subgroup": SCR,
+        "title": "Agencies missed the signs of neglect",
+        "description": "Child F: health and school concerns were not shared.",
+        "source": {"kind": "local_serious_case_review", "reference": "SCR-2026-01"},
+        "themes": ["neglect", "information sharing"],
+    }
+    body.update(overrides)
+    return body
+
+
+def action_body(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "means": "implementation_of_recommendations",
+        "description": "Agree a neglect information-sharing protocol",
+        "owner": "Head of Early Help",
+        "due": "2026-06-30",
+    }
+    body.update(overrides)
+    return body
+
+
+def measure_body(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "kind": "evaluation_workshop",
+        "description": "Practitioners' workshop on the protocol",
+        "review_due": "2026-09-30",
+    }
+    body.update(overrides)
+    return body
+
+
+def evidence_body(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "outcome": "met",
+        "summary": "Workshop: 9 of 10 practitioners used the protocol",
+        "reference": "EW-2026-09",
+    }
+    body.update(overrides)
+    return body
+
+
+@dataclass
+class Api:
+    """Short steps over the client, each asserting the call succeeded."""
+
+    client: TestClient
+    token: str
+
+    def create_item(self, token: str | None = None, **overrides: Any) -> dict[str, Any]:
+        response = self.client.post(
+            ITEMS, json=item_body(**overrides), headers=as_(token or self.token)
+        )
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    def add_action(self, item_id: str, token: str | None = None, **overrides: Any) -> dict:
+        response = self.client.post(
+            f"{ITEMS}/{item_id}/actions",
+            json=action_body(**overrides),
+            headers=as_(token or self.token),
+        )
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    def update(self, item_id: str, action_id: str, status: str, token: str | None = None) -> dict:
+        response = self.client.post(
+            f"{ITEMS}/{item_id}/actions/{action_id}/updates",
+            json={"status": status, "note": f"now {status}"},
+            headers=as_(token or self.token),
+        )
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    def add_measure(self, item_id: str, token: str | None = None, **overrides: Any) -> dict:
+        response = self.client.post(
+            f"{ITEMS}/{item_id}/measures",
+            json=measure_body(**overrides),
+            headers=as_(token or self.token),
+        )
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    def add_evidence(
+        self, item_id: str, measure_id: str, token: str | None = None, **overrides: Any
+    ) -> dict:
+        response = self.client.post(
+            f"{ITEMS}/{item_id}/measures/{measure_id}/evidence",
+            json=evidence_body(**overrides),
+            headers=as_(token or self.token),
+        )
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    def close(self, item_id: str, token: str, **overrides: Any) -> dict:
+        body = {"summary": "Protocol in use; workshop showed it works", **overrides}
+        response = self.client.post(f"{ITEMS}/{item_id}/close", json=body, headers=as_(token))
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def get(self, item_id: str, token: str | None = None) -> dict[str, Any]:
+        response = self.client.get(f"{ITEMS}/{item_id}", headers=as_(token or self.token))
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def history(self, item_id: str, token: str | None = None) -> list[dict[str, Any]]:
+        response = self.client.get(f"{ITEMS}/{item_id}/history", headers=as_(token or self.token))
+        assert response.status_code == 200, response.text
+        return response.json()["events"]
+
+    def audit_trail(self, token: str | None = None, **params: Any) -> list[dict[str, Any]]:
+        """Every audit-trail event matching `params`, following next_after across pages."""
+        events: list[dict[str, Any]] = []
+        after = 0
+        while True:
+            response = self.client.get(
+                f"{BASE}/audit-trail",
+                params={**params, "after": after, "limit": 1000},
+                headers=as_(token or self.token),
+            )
+            assert response.status_code == 200, response.text
+            page = response.json()
+            events += page["events"]
+            if not page["events"]:
+                return events
+            after = page["next_after"]
+
+    def loop(self, subgroup: str = SCR, token: str | None = None) -> dict[str, Any]:
+        response = self.client.get(
+            f"{BASE}/subgroups/{subgroup}/loop", headers=as_(token or self.token)
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def stage_of(self, item_id: str, subgroup: str = SCR) -> str:
+        """The one stage of the loop board whose items include `item_id`."""
+        stages = self.loop(subgroup)["stages"]
+        found = [
+            name for name, stage in stages.items() if item_id in {i["id"] for i in stage["items"]}
+        ]
+        assert len(found) == 1, f"{item_id} is in stages {found}"
+        return found[0]
+
+
+@pytest.fixture
+def api(client: TestClient, contributor: str) -> Api:
+    """Steps as the serious-case-review contributor (pass `token=` to act as someone else)."""
+    return Api(client, contributor)
+
+
+@pytest.fixture(name="bodies")
+def bodies_fixture() -> dict[str, Callable[..., dict[str, Any]]]:
+    return {
+        "item": item_body,
+        "action": action_body,
+        "measure": measure_body,
+        "evidence": evidence_body,
+    }
