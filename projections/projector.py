@@ -40,6 +40,7 @@ class Projector:
         self.views = list(views)
         self.batch_size = batch_size
         self._lock = threading.Lock()
+        self._known: dict[str, int] | None = None  # positions as of this projector's last commit
 
     def create_tables(self) -> None:
         schema.metadata.create_all(self.engine)
@@ -56,19 +57,23 @@ class Projector:
             )
         return {v.name: rows.get(v.name, 0) for v in self.views}
 
-    def catch_up(self) -> int:
-        """Applies all that is recorded; returns the lowest position every view has reached."""
+    def catch_up(self, until: int | None = None) -> int:
+        """Applies what is recorded (or at least up to `until`); returns the lowest position
+        every view has reached."""
         with self._lock:
-            while True:
+            while until is None or self._reached() < until:
                 try:
                     if not self._apply_next_batch():
-                        return min(self.positions().values())
+                        break
                 except StaleTracking:
-                    continue
+                    self._known = None
+            return self._reached()
 
     def wait_for(self, position: int) -> None:
         """Returns once every view shows the event recorded at `position` (read-your-writes)."""
-        reached = self.catch_up()
+        if self._known is not None and min(self._known.values()) >= position:
+            return
+        reached = self.catch_up(until=position)
         if reached < position:
             msg = f"read models reached {reached}, not the recorded position {position}"
             raise RuntimeError(msg)
@@ -77,11 +82,29 @@ class Projector:
         with self._lock:
             tables = [t for v in self.views for t in v.tables]
             schema.metadata.drop_all(self.engine, tables=[*tables, schema.tracking])
+            self._known = None
         self.create_tables()
         return self.catch_up()
 
+    def _lock_tracking(self, conn: sa.Connection, positions: dict[str, int]) -> None:
+        """Locks the tracking rows (SQLite's BEGIN IMMEDIATE already has) and checks no other
+        projector moved them since we read them, before any view row is written."""
+        tracking = schema.tracking
+        query = sa.select(tracking.c.view, tracking.c.position).with_for_update()
+        current = dict(conn.execute(query).all())
+        if any(current.get(name) != position for name, position in positions.items()):
+            raise StaleTracking("another projector moved first")
+
+    def _reached(self) -> int:
+        if self._known is None:
+            self._known = self.positions()
+        return min(self._known.values())
+
     def _apply_next_batch(self) -> bool:
-        positions = self.positions()
+        # Positions cached from our last commit may be behind another projector's; the
+        # conditional tracking update then fails and they are read afresh.
+        self._reached()
+        positions = dict(self._known or {})
         start = min(positions.values())
         notifications = self.recorder.select_notifications(
             start=start, limit=self.batch_size, inclusive_of_start=False
@@ -91,6 +114,7 @@ class Projector:
         batch = [(n.id, self.decode(n)) for n in notifications]
         last = batch[-1][0]
         with self.engine.begin() as conn:
+            self._lock_tracking(conn, positions)
             for view in self.views:
                 own = [(p, e) for p, e in batch if p > positions[view.name]]
                 if not own:
@@ -104,4 +128,6 @@ class Projector:
                 ).rowcount
                 if moved != 1:
                     raise StaleTracking(view.name)
+                positions[view.name] = last
+        self._known = positions
         return True
