@@ -19,7 +19,10 @@ class Forbidden(ServiceError):
 class VersionMismatch(ServiceError):
     """The client's If-Match names a version the resource no longer has."""
 
-    def __init__(self, expected: int, actual: int) -> None:
-        super().__init__(f"the resource is at version {actual}, not {expected}")
+    def __init__(self, expected: int | frozenset[int], actual: int) -> None:
+        named = (
+            ", ".join(map(str, sorted(expected))) if isinstance(expected, frozenset) else expected
+        )
+        super().__init__(f"the resource is at version {actual}, not {named}")
         self.expected = expected
         self.actual = actual

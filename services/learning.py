@@ -28,6 +28,7 @@ T = TypeVar("T")
 Clock = Callable[[], datetime]
 Recorded = Callable[[int], None]
 _RETRIES = 3
+Expected = int | frozenset[int] | None  # the version(s) a client's If-Match names; None: any
 
 
 class LearningItems(Application):
@@ -81,7 +82,7 @@ class LearningItems(Application):
         return item.id
 
     def choose_means(
-        self, item_id: UUID, actor: Actor, expected_version: int | None = None, **fields: Any
+        self, item_id: UUID, actor: Actor, expected_version: Expected = None, **fields: Any
     ) -> str:
         return self._change(
             item_id,
@@ -97,7 +98,7 @@ class LearningItems(Application):
         item_id: UUID,
         action_id: str,
         actor: Actor,
-        expected_version: int | None = None,
+        expected_version: Expected = None,
         **fields: Any,
     ) -> None:
         self._change(
@@ -108,7 +109,7 @@ class LearningItems(Application):
         )
 
     def define_measure(
-        self, item_id: UUID, actor: Actor, expected_version: int | None = None, **fields: Any
+        self, item_id: UUID, actor: Actor, expected_version: Expected = None, **fields: Any
     ) -> str:
         return self._change(
             item_id,
@@ -124,7 +125,7 @@ class LearningItems(Application):
         item_id: UUID,
         measure_id: str,
         actor: Actor,
-        expected_version: int | None = None,
+        expected_version: Expected = None,
         **fields: Any,
     ) -> None:
         self._change(
@@ -135,7 +136,7 @@ class LearningItems(Application):
         )
 
     def correct(
-        self, item_id: UUID, actor: Actor, expected_version: int | None = None, **fields: Any
+        self, item_id: UUID, actor: Actor, expected_version: Expected = None, **fields: Any
     ) -> None:
         self._change(
             item_id,
@@ -145,7 +146,7 @@ class LearningItems(Application):
         )
 
     def close_item(
-        self, item_id: UUID, actor: Actor, expected_version: int | None = None, **fields: Any
+        self, item_id: UUID, actor: Actor, expected_version: Expected = None, **fields: Any
     ) -> None:
         self._change(
             item_id,
@@ -157,7 +158,7 @@ class LearningItems(Application):
         )
 
     def reopen_item(
-        self, item_id: UUID, actor: Actor, expected_version: int | None = None, **fields: Any
+        self, item_id: UUID, actor: Actor, expected_version: Expected = None, **fields: Any
     ) -> None:
         self._change(
             item_id,
@@ -186,7 +187,7 @@ class LearningItems(Application):
         self,
         item_id: UUID,
         actor: Actor,
-        expected_version: int | None,
+        expected_version: Expected,
         decide: Callable[[LearningItem, datetime], T],
         may: Callable[[Actor, str], bool] = access.may_write,
         verb: str = "change learning in",
@@ -194,7 +195,7 @@ class LearningItems(Application):
         for _ in range(_RETRIES):
             item = self._load(item_id)
             _allow(may(actor, item.subgroup), actor, verb, item.subgroup)
-            if expected_version is not None and item.version != expected_version:
+            if not _matches(expected_version, item.version):
                 raise VersionMismatch(expected_version, item.version)
             result = decide(item, self.clock())
             try:
@@ -219,6 +220,12 @@ class LearningItems(Application):
         recordings = self.save(item)
         if recordings:
             self.on_recorded(max(r.notification.id for r in recordings))
+
+
+def _matches(expected: Expected, version: int) -> bool:
+    if expected is None:
+        return True
+    return version in expected if isinstance(expected, frozenset) else version == expected
 
 
 def _allow(allowed: bool, actor: Actor, verb: str, subgroup: str) -> None:

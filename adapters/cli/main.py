@@ -63,12 +63,12 @@ def serve(
 
     settings = settings_from(host=host, port=port, database_url=database_url, framework=framework)
     configure_logging(settings.log_level)
+    ll = open_learnloop(settings)
     try:
-        loaded = load_framework(settings.framework)
-    except FrameworkError as exc:
-        raise click.ClickException(f"invalid framework: {exc}") from None
-    app = create_app(settings, framework=loaded)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
+        app = create_app(settings, learnloop=ll)
+        uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
+    finally:
+        ll.close()
 
 
 @main.group()
@@ -91,14 +91,19 @@ def users_add(
     framework: Path | None,
 ) -> None:
     """Create a user and print its API token once, alone on the last line."""
-    from adapters.persistence.users import InvalidUser
+    from adapters.persistence.users import InvalidUser, check_new_user
 
-    ll = open_learnloop(settings_from(database_url=database_url, framework=framework))
+    settings = settings_from(database_url=database_url, framework=framework)
     try:
-        known = {s.slug for s in ll.framework.subgroups}
-        created = ll.users.add(name, role, list(subgroups), known)
+        known = {s.slug for s in load_framework(settings.framework).subgroups}
+        check_new_user(name, role, list(subgroups), known)
+    except FrameworkError as exc:
+        raise click.ClickException(f"invalid framework: {exc}") from None
     except InvalidUser as exc:
         raise click.ClickException(str(exc)) from None
+    ll = open_learnloop(settings)
+    try:
+        created = ll.users.add(name, role, list(subgroups), known)
     finally:
         ll.close()
     click.echo(f"created {created.actor.role} {created.actor.id}; the token is shown once:")

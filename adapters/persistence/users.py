@@ -46,6 +46,22 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def check_new_user(name: str, role: str, subgroups: list[str], known_subgroups: set[str]) -> None:
+    if not name.strip():
+        raise InvalidUser("a user needs a name")
+    if role not in ROLES:
+        raise InvalidUser(f"unknown role '{role}'; expected one of: {', '.join(ROLES)}")
+    unknown = sorted(set(subgroups) - known_subgroups)
+    if unknown:
+        raise InvalidUser(f"unknown subgroup(s): {', '.join(unknown)}")
+    if role in SUBGROUP_ROLES and not subgroups:
+        raise InvalidUser(f"a {role} needs at least one --subgroup")
+    if role not in SUBGROUP_ROLES and subgroups:
+        raise InvalidUser(
+            f"a {role} acts partnership-wide; --subgroup applies to contributors and chairs"
+        )
+
+
 class Users:
     def __init__(self, engine: sa.Engine, clock: Callable[[], datetime]) -> None:
         self.engine = engine
@@ -55,22 +71,9 @@ class Users:
         metadata.create_all(self.engine)
 
     def add(self, name: str, role: str, subgroups: list[str], known_subgroups: set[str]) -> NewUser:
-        name = name.strip()
-        if not name:
-            raise InvalidUser("a user needs a name")
-        if role not in ROLES:
-            raise InvalidUser(f"unknown role '{role}'; expected one of: {', '.join(ROLES)}")
-        unknown = sorted(set(subgroups) - known_subgroups)
-        if unknown:
-            raise InvalidUser(f"unknown subgroup(s): {', '.join(unknown)}")
-        if role in SUBGROUP_ROLES and not subgroups:
-            raise InvalidUser(f"a {role} needs at least one --subgroup")
-        if role not in SUBGROUP_ROLES and subgroups:
-            raise InvalidUser(
-                f"a {role} acts partnership-wide; --subgroup applies to contributors and chairs"
-            )
+        check_new_user(name, role, subgroups, known_subgroups)
         token = secrets.token_urlsafe(32)
-        actor = Actor(str(uuid.uuid4()), name, role, tuple(dict.fromkeys(subgroups)))
+        actor = Actor(str(uuid.uuid4()), name.strip(), role, tuple(dict.fromkeys(subgroups)))
         with self.engine.begin() as conn:
             conn.execute(
                 sa.insert(users).values(

@@ -6,6 +6,7 @@ calls `catch_up` itself.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
@@ -80,9 +81,14 @@ def test_full_loop_shows_each_step_at_once(ll, actors, clock):
     assert doc["stage"] == "improvement"
     assert doc["actions"] == [
         {
-            "id": action, "means": MEANS, "description": "Revise escalation policy",
-            "owner": "LSCB", "owner_email": None, "due": "2026-06-30",
-            "status": "not_started", "rag": "green",
+            "id": action,
+            "means": MEANS,
+            "description": "Revise escalation policy",
+            "owner": "LSCB",
+            "owner_email": None,
+            "due": "2026-06-30",
+            "status": "not_started",
+            "rag": "green",
         }
     ]
     follow = ll.read_models.follow_ups(today(), due)
@@ -94,7 +100,9 @@ def test_full_loop_shows_each_step_at_once(ll, actors, clock):
     ll.learning.report_progress(item_id, action, c, status="at_risk", note="short of staff")
     doc = seen(item_id)
     assert (doc["stage"], doc["rag"], doc["actions"][0]["status"]) == (
-        "improvement", "amber", "at_risk",
+        "improvement",
+        "amber",
+        "at_risk",
     )
 
     ll.learning.report_progress(item_id, action, c, status="complete", note="policy published")
@@ -104,7 +112,10 @@ def test_full_loop_shows_each_step_at_once(ll, actors, clock):
 
     clock.advance(days=1)
     measure = ll.learning.define_measure(
-        item_id, c, kind=MEASURE, description="Workshop with practitioners",
+        item_id,
+        c,
+        kind=MEASURE,
+        description="Workshop with practitioners",
         review_due=date(2026, 9, 1),
     )
     doc = seen(item_id)
@@ -132,8 +143,13 @@ def test_full_loop_shows_each_step_at_once(ll, actors, clock):
     assert doc["version"] == 7
     assert stages == ["identification", "improvement", "effectiveness", "closed"]
     assert [e["type"] for e in ll.read_models.history(str(item_id))] == [
-        "Identified", "MeansChosen", "ProgressReported", "ProgressReported",
-        "MeasureDefined", "EvidenceRecorded", "Closed",
+        "Identified",
+        "MeansChosen",
+        "ProgressReported",
+        "ProgressReported",
+        "MeasureDefined",
+        "EvidenceRecorded",
+        "Closed",
     ]
     assert ll.read_models.items(today(), subgroup=SCR, stage="closed")[0]["id"] == str(item_id)
 
@@ -181,11 +197,18 @@ def run_loop(ll: Learnloop, actors: Any, clock: Any) -> list[UUID]:
     ll.learning.close_item(done, chair, summary="done", override_reason=None)
     clock.advance(days=1)
     open_item = ll.learning.identify(
-        t, subgroup=TRAINING, title="Course feedback", description="",
+        t,
+        subgroup=TRAINING,
+        title="Course feedback",
+        description="",
         source_kind="participant_feedback",
     )
     ll.learning.choose_means(
-        open_item, t, means="course_content_update", description="d", owner="o",
+        open_item,
+        t,
+        means="course_content_update",
+        description="d",
+        owner="o",
         due=date(2026, 5, 10),
     )
     return [done, open_item]
@@ -229,13 +252,18 @@ def test_restart_keeps_everything_and_rebuild_gives_identical_rows(
 def _refusals() -> dict[str, tuple[type[Exception], Callable[..., Any]]]:
     def due_before(ll, a, s):
         return ll.learning.choose_means(
-            s["open"], a.contributor, means=MEANS, description="d", owner="o",
+            s["open"],
+            a.contributor,
+            means=MEANS,
+            description="d",
+            owner="o",
             due=date(2026, 4, 30),
         )
 
     return {
         "unknown source kind": (
-            InvalidField, lambda ll, a, s: identify(ll, a.contributor, source_kind="gossip")
+            InvalidField,
+            lambda ll, a, s: identify(ll, a.contributor, source_kind="gossip"),
         ),
         "due before identification": (InvalidField, due_before),
         "close without met": (
@@ -288,8 +316,12 @@ def _refusals() -> dict[str, tuple[type[Exception], Callable[..., Any]]]:
         "stale expected version": (
             VersionMismatch,
             lambda ll, a, s: ll.learning.report_progress(
-                s["open"], s["action"], a.contributor, expected_version=2,
-                status="complete", note="",
+                s["open"],
+                s["action"],
+                a.contributor,
+                expected_version=2,
+                status="complete",
+                note="",
             ),
         ),
     }
@@ -342,16 +374,22 @@ def test_events_until_gives_the_item_as_it_stood(ll, actors, clock):
         moments.append((clock.now, ll.read_models.item(str(item_id), ll.learning.today())))
         return result
 
-    action = step(lambda: ll.learning.choose_means(
-        item_id, c, means=MEANS, description="d", owner="o", due=date(2026, 6, 1)
-    ))
+    action = step(
+        lambda: ll.learning.choose_means(
+            item_id, c, means=MEANS, description="d", owner="o", due=date(2026, 6, 1)
+        )
+    )
     step(lambda: ll.learning.report_progress(item_id, action, c, status="complete", note="n"))
-    measure = step(lambda: ll.learning.define_measure(
-        item_id, c, kind=MEASURE, description="m", review_due=date(2026, 6, 1)
-    ))
-    step(lambda: ll.learning.record_evidence(
-        item_id, measure, c, outcome="met", summary="s", reference=None
-    ))
+    measure = step(
+        lambda: ll.learning.define_measure(
+            item_id, c, kind=MEASURE, description="m", review_due=date(2026, 6, 1)
+        )
+    )
+    step(
+        lambda: ll.learning.record_evidence(
+            item_id, measure, c, outcome="met", summary="s", reference=None
+        )
+    )
     step(lambda: ll.learning.close_item(item_id, chair, summary="done", override_reason=None))
 
     for version, (moment, doc) in enumerate(moments, start=1):
@@ -388,7 +426,8 @@ def test_audit_trail_pages_through_every_event_with_filters(ll, actors, clock, e
     for entry in everything:
         assert entry["stream_type"] == "learning_item"
         stream = histories[entry["stream_id"]]
-        assert {k: v for k, v in entry.items() if k not in ("position", "stream_id", "stream_type")} == (
+        shared = {k: v for k, v in entry.items() if k not in ("position", "stream_id")}
+        assert {k: v for k, v in shared.items() if k != "stream_type"} == (
             stream[entry["version"] - 1]
         )
 
@@ -459,11 +498,44 @@ def test_follow_ups_within_days_and_overdue_as_the_clock_moves(ll, actors, clock
     ]
 
     ll.learning.report_progress(item_id, soon, c, status="complete", note="done late")
-    ll.learning.record_evidence(item_id, measure, c, outcome="partly_met", summary="s",
-                                reference=None)
+    ll.learning.record_evidence(
+        item_id, measure, c, outcome="partly_met", summary="s", reference=None
+    )
     clock.advance(days=20)
     assert within(0) == [(measure, True)]
     ll.learning.record_evidence(item_id, measure, c, outcome="met", summary="s", reference=None)
     assert within(0) == []
     assert within(30) == [(later, False)]
 
+
+def test_concurrent_commands_each_read_their_own_writes(ll, actors, view_rows, event_count):
+    c = actors.contributor
+    today = ll.learning.today()
+    errors: list[BaseException] = []
+    start = threading.Barrier(4)
+
+    def work(worker: int) -> None:
+        try:
+            start.wait(timeout=10)
+            for n in range(3):
+                item_id = identify(ll, c, title=f"Worker {worker} item {n}")
+                assert ll.read_models.item(str(item_id), today)["version"] == 1
+                ll.learning.choose_means(
+                    item_id, c, means=MEANS, description="d", owner="o", due=date(2026, 6, 1)
+                )
+                assert ll.read_models.item(str(item_id), today)["stage"] == "improvement"
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    count = event_count(ll)
+    assert count == 4 * 3 * 2
+    rows = view_rows(ll.store.engine)
+    assert [r["position"] for r in rows["view_audit_trail"]] == list(range(1, count + 1))
+    assert ll.projector.rebuild() == count
+    assert view_rows(ll.store.engine) == rows
