@@ -293,11 +293,11 @@ class LearningItem(Aggregate):
     def correct(
         self,
         *,
-        title: str | None,
-        description: str | None,
         reason: str,
         actor: Actor,
         now: datetime,
+        title: str | None = None,
+        description: str | None = None,
     ) -> None:
         self._check_open()
         new_title = _required(title, "title") if title is not None else None
@@ -321,7 +321,7 @@ class LearningItem(Aggregate):
         )
 
     def close(
-        self, *, summary: str, override_reason: str | None, actor: Actor, now: datetime
+        self, *, summary: str, actor: Actor, now: datetime, override_reason: str | None = None
     ) -> None:
         self._check_open()
         summary = _required(summary, "summary")

@@ -39,7 +39,7 @@ class Projector:
         self.decode = decode
         self.views = list(views)
         self.batch_size = batch_size
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._known: dict[str, int] | None = None  # positions as of this projector's last commit
 
     def create_tables(self) -> None:
@@ -83,8 +83,8 @@ class Projector:
             tables = [t for v in self.views for t in v.tables]
             schema.metadata.drop_all(self.engine, tables=[*tables, schema.tracking])
             self._known = None
-        self.create_tables()
-        return self.catch_up()
+            self.create_tables()
+            return self.catch_up()
 
     def _lock_tracking(self, conn: sa.Connection, positions: dict[str, int]) -> None:
         """Locks the tracking rows (SQLite's BEGIN IMMEDIATE already has) and checks no other

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -28,20 +27,6 @@ ITEMS = f"{BASE}/learning-items"
 PROBLEM = "application/problem+json"
 
 
-class Clock:
-    """A clock the test moves: tz-aware UTC, starting 2026-05-01T09:00Z."""
-
-    def __init__(self, now: datetime = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
-
-
 @dataclass(frozen=True)
 class Tokens:
     business_manager: str
@@ -54,13 +39,8 @@ class Tokens:
 
 
 @pytest.fixture
-def api_database_url(tmp_path: Any) -> str:
-    return f"sqlite:///{tmp_path}/learnloop.db"
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def api_database_url(database_url: str) -> str:
+    return database_url
 
 
 @pytest.fixture
@@ -69,7 +49,7 @@ def settings(api_database_url: str) -> Settings:
 
 
 @pytest.fixture
-def learnloop(settings: Settings, clock: Clock) -> Iterator[Learnloop]:
+def learnloop(settings: Settings, clock: Any) -> Iterator[Learnloop]:
     ll = bootstrap(settings, clock)
     try:
         yield ll
@@ -78,7 +58,7 @@ def learnloop(settings: Settings, clock: Clock) -> Iterator[Learnloop]:
 
 
 @pytest.fixture
-def client(settings: Settings, clock: Clock, learnloop: Learnloop) -> Iterator[TestClient]:
+def client(settings: Settings, clock: Any, learnloop: Learnloop) -> Iterator[TestClient]:
     app = create_app(settings, clock, learnloop=learnloop, run_scheduler=False)
     with TestClient(app) as test_client:
         yield test_client

@@ -8,14 +8,10 @@ Helpers the test modules share are handed out as fixtures (`view_rows`, `event_c
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import psycopg
 import pytest
 import sqlalchemy as sa
 
@@ -26,7 +22,6 @@ from projections import schema
 
 SCR = "serious-case-review"
 TRAINING = "training"
-ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 VIEW_TABLES = (
     schema.items,
     schema.follow_ups,
@@ -34,20 +29,6 @@ VIEW_TABLES = (
     schema.audit_trail,
     schema.tracking,
 )
-
-
-class Clock:
-    """A clock the test moves: tz-aware UTC, starting 2026-05-01T09:00Z."""
-
-    def __init__(self, now: datetime = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
 
 
 @dataclass(frozen=True)
@@ -59,46 +40,8 @@ class Actors:
     training_contributor: Actor
 
 
-def _admin_url() -> str:
-    return os.environ.get("LEARNLOOP_TEST_POSTGRES_URL", ADMIN_URL)
-
-
 @pytest.fixture
-def postgres_database() -> Iterator[str]:
-    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
-    admin = sa.make_url(_admin_url())
-    try:
-        conn = psycopg.connect(_admin_url(), autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as error:
-        reason = f"PostgreSQL at {admin.render_as_string(hide_password=True)} unreachable: {error}"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    name = f"learnloop_t_{uuid.uuid4().hex[:8]}"
-    with conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield admin.set(drivername="postgresql+psycopg", database=name).render_as_string(
-                hide_password=False
-            )
-        finally:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/learnloop.db"
-    return request.getfixturevalue("postgres_database")
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def open_learnloop(database_url: str, clock: Clock) -> Iterator[Callable[..., Learnloop]]:
+def open_learnloop(database_url: str, clock: Any) -> Iterator[Callable[..., Learnloop]]:
     """`open_learnloop(**settings)` bootstraps on the test's store; call again to restart."""
     opened: list[Learnloop] = []
 

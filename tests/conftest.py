@@ -1,0 +1,71 @@
+"""Fixtures every suite shares: the stores each case runs on, and a clock the test moves.
+
+`database_url` is parametrized over the stores (an SQLite file; a fresh PostgreSQL database per
+test, dropped afterwards). Without PostgreSQL its cases skip locally and fail in CI (`CI` set).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import psycopg
+import pytest
+import sqlalchemy as sa
+
+ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+class Clock:
+    """A clock the test moves: tz-aware UTC, starting 2026-05-01T09:00Z."""
+
+    def __init__(self, now: datetime = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+def _admin_url() -> str:
+    return os.environ.get("LEARNLOOP_TEST_POSTGRES_URL", ADMIN_URL)
+
+
+@pytest.fixture
+def postgres_database() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    admin = sa.make_url(_admin_url())
+    try:
+        conn = psycopg.connect(_admin_url(), autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as error:
+        reason = f"PostgreSQL at {admin.render_as_string(hide_password=True)} unreachable: {error}"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    name = f"learnloop_t_{uuid.uuid4().hex[:8]}"
+    with conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield admin.set(drivername="postgresql+psycopg", database=name).render_as_string(
+                hide_password=False
+            )
+        finally:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/learnloop.db"
+    return request.getfixturevalue("postgres_database")
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
