@@ -14,6 +14,7 @@ from domain.framework import Framework
 from projections.projector import Projector
 from projections.queries import ReadModels
 from projections.views import default_views
+from services.event_log import EventLog
 from services.learning import LearningItems
 
 Clock = Callable[[], datetime]
@@ -28,6 +29,7 @@ class Learnloop:
     settings: Settings
     framework: Framework
     store: Store
+    log: EventLog
     learning: LearningItems
     projector: Projector
     read_models: ReadModels
@@ -35,7 +37,7 @@ class Learnloop:
     clock: Clock
 
     def close(self) -> None:
-        self.learning.close()
+        self.log.close()
         self.store.dispose()
 
 
@@ -44,19 +46,27 @@ def bootstrap(
 ) -> Learnloop:
     framework = framework or load_framework(settings.framework)
     store = open_store(settings.database_url)
-    learning = LearningItems(framework, clock, env=store.event_store_env)
+    log = EventLog(env=store.event_store_env)
     projector = Projector(
         store.write_engine,
-        learning.recorder,
-        learning.mapper.to_domain_event,
+        log.recorder,
+        log.mapper.to_domain_event,
         default_views(),
         batch_size=settings.projection_batch_size,
     )
     projector.create_tables()
-    learning.on_recorded = projector.wait_for
+    log.on_recorded = projector.wait_for
     users = Users(store.write_engine, clock)
     users.create_tables()
     projector.catch_up()
     return Learnloop(
-        settings, framework, store, learning, projector, ReadModels(store.engine), users, clock
+        settings=settings,
+        framework=framework,
+        store=store,
+        log=log,
+        learning=LearningItems(log, framework, clock),
+        projector=projector,
+        read_models=ReadModels(store.engine),
+        users=users,
+        clock=clock,
     )

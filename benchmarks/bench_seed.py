@@ -81,15 +81,15 @@ def seed(ll: Learnloop, events: int) -> list[str]:
         batch.append(item)
         ids.append(str(item.id))
         if len(batch) == ITEMS_PER_SAVE:
-            ll.learning.save(*batch)
+            ll.log.save(*batch)
             batch.clear()
     if batch:
-        ll.learning.save(*batch)
+        ll.log.save(*batch)
     return ids
 
 
 def recorded(ll: Learnloop) -> int:
-    return ll.learning.recorder.max_notification_id() or 0
+    return ll.log.recorder.max_notification_id() or 0
 
 
 def time_rebuild(ll: Learnloop) -> Rate:
@@ -106,7 +106,7 @@ def time_rebuild(ll: Learnloop) -> Rate:
 
 def time_decode(ll: Learnloop) -> Rate:
     """The library alone: page through the log and decode every notification, nothing else."""
-    recorder, mapper = ll.learning.recorder, ll.learning.mapper
+    recorder, mapper = ll.log.recorder, ll.log.mapper
     gc.collect()
     decoded = 0
     position = 0

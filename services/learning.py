@@ -12,9 +12,8 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.persistence import IntegrityError
 
 from domain import access
 from domain.actor import Actor
@@ -22,35 +21,21 @@ from domain.framework import Framework
 from domain.learning_item import LearningItem
 from domain.loop import local_date
 from services.errors import Forbidden, NotFound, VersionMismatch
-from services.transcodings import DateAsISO
+from services.event_log import EventLog
 
 T = TypeVar("T")
 Clock = Callable[[], datetime]
-Recorded = Callable[[int], None]
 _RETRIES = 3
 Expected = int | frozenset[int] | None  # the version(s) a client's If-Match names; None: any
 
 
-class LearningItems(Application):
+class LearningItems:
     """The partnership's learning items, one event-sourced aggregate each."""
 
-    name = "learning"
-
-    def __init__(
-        self,
-        framework: Framework,
-        clock: Clock,
-        env: dict[str, str] | None = None,
-        on_recorded: Recorded | None = None,
-    ) -> None:
-        super().__init__(env=env)
+    def __init__(self, log: EventLog, framework: Framework, clock: Clock) -> None:
+        self.log = log
         self.framework = framework
         self.clock = clock
-        self.on_recorded = on_recorded or (lambda position: None)
-
-    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
-        super().register_transcodings(transcoder)
-        transcoder.register(DateAsISO())
 
     # -- commands ----------------------------------------------------------------------
 
@@ -173,7 +158,7 @@ class LearningItems(Application):
 
     def events_until(self, item_id: UUID, moment: datetime) -> list[DomainEventProtocol[UUID]]:
         """The item's events recorded at or before `moment`, oldest first."""
-        events = list(self.events.get(item_id))
+        events = list(self.log.events.get(item_id))
         if not events:
             raise NotFound("learning item", str(item_id))
         return [e for e in events if e.timestamp <= moment]
@@ -208,18 +193,10 @@ class LearningItems(Application):
         raise VersionMismatch(item.version, self._load(item_id).version)
 
     def _load(self, item_id: UUID) -> LearningItem:
-        try:
-            item = self.repository.get(item_id)
-        except AggregateNotFoundError:
-            raise NotFound("learning item", str(item_id)) from None
-        if not isinstance(item, LearningItem):
-            raise NotFound("learning item", str(item_id))
-        return item
+        return self.log.load(item_id, LearningItem, "learning item")
 
     def _save(self, item: LearningItem) -> None:
-        recordings = self.save(item)
-        if recordings:
-            self.on_recorded(max(r.notification.id for r in recordings))
+        self.log.record(item)
 
 
 def _matches(expected: Expected, version: int) -> bool:

@@ -56,7 +56,7 @@ def create_app(
         ll: Learnloop = app.state.learnloop
         try:
             ll.read_models.ping()
-            ll.learning.recorder.max_notification_id()
+            ll.log.recorder.max_notification_id()
         except Exception:
             return JSONResponse({"status": "unavailable"}, status_code=503)
         return {"status": "ok"}

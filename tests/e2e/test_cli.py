@@ -215,7 +215,7 @@ def test_projections_rebuild_prints_the_position_and_gives_the_same_views(
                 )
                 learning.close_item(item_id, actor, summary="done", override_reason=None)
         before = _views(ll)
-        recorded = ll.learning.recorder.max_notification_id()
+        recorded = ll.log.recorder.max_notification_id()
     finally:
         ll.close()
     assert recorded == 9

@@ -106,4 +106,4 @@ def view_rows(engine: sa.Engine) -> dict[str, list[dict[str, Any]]]:
 
 
 def event_count(ll: Learnloop) -> int:
-    return ll.learning.recorder.max_notification_id() or 0
+    return ll.log.recorder.max_notification_id() or 0

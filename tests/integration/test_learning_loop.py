@@ -231,7 +231,7 @@ def test_restart_keeps_everything_and_rebuild_gives_identical_rows(
     assert view_rows(again.store.engine) == before
     assert [again.read_models.item(str(i), today) for i in item_ids] == docs
     assert again.users.authenticate("not a token") is None
-    assert again.learning.repository.get(item_ids[0]).is_closed
+    assert again.log.repository.get(item_ids[0]).is_closed
 
     assert again.projector.rebuild() == count
     assert view_rows(again.store.engine) == before
@@ -351,7 +351,7 @@ def test_refused_command_records_nothing(ll, actors, refusal, view_rows, event_c
     ll.learning.close_item(state["closed"], bm, summary="x", override_reason="superseded")
     count, rows = event_count(ll), view_rows(ll.store.engine)
     histories = {k: ll.read_models.history(str(state[k])) for k in ("open", "closed")}
-    versions = {k: ll.learning.repository.get(state[k]).version for k in ("open", "closed")}
+    versions = {k: ll.log.repository.get(state[k]).version for k in ("open", "closed")}
 
     error, command = REFUSALS[refusal]
     with pytest.raises(error):
@@ -360,7 +360,7 @@ def test_refused_command_records_nothing(ll, actors, refusal, view_rows, event_c
     assert event_count(ll) == count
     assert view_rows(ll.store.engine) == rows
     assert {k: ll.read_models.history(str(state[k])) for k in histories} == histories
-    assert {k: ll.learning.repository.get(state[k]).version for k in versions} == versions
+    assert {k: ll.log.repository.get(state[k]).version for k in versions} == versions
 
 
 def test_events_until_gives_the_item_as_it_stood(ll, actors, clock):

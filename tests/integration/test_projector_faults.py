@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def record_backlog(ll: Learnloop, actor: Any, clock: Any, items: int) -> int:
     """Records about seven events per item without projecting them; returns the event count."""
-    ll.learning.on_recorded = lambda position: None
+    ll.log.on_recorded = lambda position: None
     for n in range(items):
         clock.advance(hours=1)
         item = ll.learning.identify(
@@ -65,14 +65,14 @@ def record_backlog(ll: Learnloop, actor: Any, clock: Any, items: int) -> int:
         )
         if n % 2:
             ll.learning.close_item(item, actor, summary="done", override_reason=None)
-    return ll.learning.recorder.max_notification_id() or 0
+    return ll.log.recorder.max_notification_id() or 0
 
 
 def projector(ll: Learnloop, views: list[View] | None = None, batch_size: int = 5) -> Projector:
     return Projector(
         ll.store.write_engine,
-        ll.learning.recorder,
-        ll.learning.mapper.to_domain_event,
+        ll.log.recorder,
+        ll.log.mapper.to_domain_event,
         views if views is not None else [ItemSummaryView(), AuditTrailView()],
         batch_size=batch_size,
     )
@@ -84,7 +84,7 @@ def assert_exactly_once(ll: Learnloop, count: int, view_rows: Any) -> None:
     assert [r["position"] for r in caught_up["view_audit_trail"]] == list(range(1, count + 1))
     assert {r["position"] for r in caught_up["view_tracking"]} == {count}
     for row in caught_up["view_items"]:
-        item = ll.learning.repository.get(UUID(row["id"]))
+        item = ll.log.repository.get(UUID(row["id"]))
         assert (row["version"], row["doc"]["stage"]) == (item.version, item.stage)
     assert ll.projector.rebuild() == count
     assert view_rows(ll.store.engine) == caught_up
@@ -92,8 +92,8 @@ def assert_exactly_once(ll: Learnloop, count: int, view_rows: Any) -> None:
 
 def fold_items(ll: Learnloop, upto: int) -> dict[str, dict[str, Any]]:
     docs: dict[str, dict[str, Any]] = {}
-    for n in ll.learning.recorder.select_notifications(start=1, limit=upto):
-        event = ll.learning.mapper.to_domain_event(n)
+    for n in ll.log.recorder.select_notifications(start=1, limit=upto):
+        event = ll.log.mapper.to_domain_event(n)
         key = str(event.originator_id)
         docs[key] = item_summary.evolve(docs.get(key), event)
     return docs
@@ -241,16 +241,16 @@ def test_a_projector_overlapping_another_discards_its_stale_batch(ll, actors, cl
     item = ll.learning.identify(
         bm, subgroup=SCR, title="t", description="d", source_kind="local_serious_case_review"
     )
-    ll.learning.on_recorded = lambda position: None
+    ll.log.on_recorded = lambda position: None
     ll.learning.choose_means(
         item, bm, means=MEANS, description="a", owner="o", due=date(2026, 6, 1)
     )
-    count = ll.learning.recorder.max_notification_id()
-    paused = Pauses(ll.learning.recorder)
+    count = ll.log.recorder.max_notification_id()
+    paused = Pauses(ll.log.recorder)
     b = Projector(
         ll.store.write_engine,
         paused,
-        ll.learning.mapper.to_domain_event,
+        ll.log.mapper.to_domain_event,
         [ItemSummaryView(), AuditTrailView()],
     )
     errors: list[BaseException] = []
@@ -296,7 +296,7 @@ CHILD = textwrap.dedent(
                    clock=lambda: datetime(2026, 5, 1, 9, tzinfo=UTC))
     known = {s.slug for s in ll.framework.subgroups}
     bm = ll.users.add("Bea", "business_manager", [], known).actor
-    ll.learning.on_recorded = lambda position: None
+    ll.log.on_recorded = lambda position: None
     for n in range(items):
         item = ll.learning.identify(bm, subgroup="serious-case-review", title=f"Item {n}",
                                     description="d", source_kind="local_serious_case_review")
@@ -309,7 +309,7 @@ CHILD = textwrap.dedent(
         real(self, conn, batch)
         time.sleep(0.01)  # hold each batch's transaction open, so the kill lands inside one
     AuditTrailView.apply = slow_apply
-    print("recorded", ll.learning.recorder.max_notification_id(), flush=True)
+    print("recorded", ll.log.recorder.max_notification_id(), flush=True)
     ll.projector.catch_up()
     print("caught up", flush=True)
     """

@@ -85,7 +85,7 @@ class World:
 
     def next_step(self, item_id: uuid.UUID, who: str) -> tuple[Any, ...]:
         """The command that takes the item on round the loop."""
-        item = self.ll.learning.repository.get(item_id)
+        item = self.ll.log.repository.get(item_id)
         n = self.items.index(item_id)
         actions = self.actions.get(item_id, [])
         if item.is_closed:
@@ -126,7 +126,7 @@ class World:
                 return
             item_id = self.item(args[1])
             if kind in ("means", "measure"):
-                rules = self.ll.framework.subgroup(learning.repository.get(item_id).subgroup)
+                rules = self.ll.framework.subgroup(self.ll.log.repository.get(item_id).subgroup)
                 due = learning.today() + timedelta(days=args[3])
                 if kind == "means":
                     means = rules.means_of_improvement[args[2] % len(rules.means_of_improvement)]
@@ -242,7 +242,7 @@ def test_views_equal_a_rebuild_and_the_aggregates(store, tmp_path, view_rows, ev
         }
         expected: set[tuple[str, str, date]] = set()
         for item_id in world.items:
-            item = ll.learning.repository.get(item_id)
+            item = ll.log.repository.get(item_id)
             assert state_of_doc(docs[str(item_id)]) == state_of_aggregate(item)
             assert docs[str(item_id)]["rag"] == item.rag(today)
             assert len(ll.read_models.history(str(item_id))) == item.version
