@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from adapters.calendar import england_and_wales
 from adapters.framework.loader import load_framework
 from adapters.persistence.database import Store, open_store
 from adapters.persistence.users import Users
@@ -14,6 +15,8 @@ from domain.framework import Framework
 from projections.projector import Projector
 from projections.queries import ReadModels
 from projections.views import default_views
+from services.audits import Audits
+from services.case_reviews import CaseReviews
 from services.event_log import EventLog
 from services.learning import LearningItems
 
@@ -31,6 +34,8 @@ class Learnloop:
     store: Store
     log: EventLog
     learning: LearningItems
+    case_reviews: CaseReviews
+    audits: Audits
     projector: Projector
     read_models: ReadModels
     users: Users
@@ -51,7 +56,7 @@ def bootstrap(
         store.write_engine,
         log.recorder,
         log.mapper.to_domain_event,
-        default_views(),
+        default_views(framework, england_and_wales()),
         batch_size=settings.projection_batch_size,
     )
     projector.create_tables()
@@ -59,12 +64,15 @@ def bootstrap(
     users = Users(store.write_engine, clock)
     users.create_tables()
     projector.catch_up()
+    learning = LearningItems(log, framework, clock)
     return Learnloop(
         settings=settings,
         framework=framework,
         store=store,
         log=log,
-        learning=LearningItems(log, framework, clock),
+        learning=learning,
+        case_reviews=CaseReviews(log, framework, clock, learning),
+        audits=Audits(log, framework, clock, learning),
         projector=projector,
         read_models=ReadModels(store.engine),
         users=users,

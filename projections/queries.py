@@ -95,21 +95,78 @@ class ReadModels:
         return events, (rows[-1]["position"] if rows else after)
 
     def follow_ups(self, today: date, until: date) -> list[dict[str, Any]]:
-        follow = schema.follow_ups
-        query = (
-            sa.select(follow)
-            .where(follow.c.due <= until)
-            .order_by(follow.c.due, follow.c.item_id, follow.c.target_id)
-        )
+        """Open actions and measures, and case-review clocks not yet met, due by `until`."""
+        follow, clocks = schema.follow_ups, schema.review_clocks
+        query = sa.select(follow).where(follow.c.due <= until)
+        clock_query = sa.select(clocks).where(clocks.c.met_on.is_(None), clocks.c.due <= until)
         with self.engine.connect() as conn:
-            rows = conn.execute(query).mappings().all()
-        return [
-            {**row, "due": row["due"].isoformat(), "overdue": row["due"] < today} for row in rows
+            rows = [dict(row) for row in conn.execute(query).mappings()]
+            rows += [_clock_follow_up(row) for row in conn.execute(clock_query).mappings()]
+        rows.sort(key=lambda r: (r["due"], r["item_id"], r["target_id"]))
+        return [{**r, "due": r["due"].isoformat(), "overdue": r["due"] < today} for r in rows]
+
+    def case_review(self, review_id: str) -> dict[str, Any] | None:
+        reviews = schema.case_reviews
+        query = sa.select(reviews.c.doc).where(reviews.c.id == review_id)
+        with self.engine.connect() as conn:
+            doc = conn.execute(query).scalar()
+            return None if doc is None else self._with_item_stages(conn, doc)
+
+    def case_reviews(self, status: str | None = None) -> list[dict[str, Any]]:
+        reviews = schema.case_reviews
+        query = sa.select(reviews.c.doc).order_by(reviews.c.created_at, reviews.c.id)
+        if status is not None:
+            query = query.where(reviews.c.status == status)
+        with self.engine.connect() as conn:
+            return [self._with_item_stages(conn, doc) for doc in conn.execute(query).scalars()]
+
+    def audit(self, audit_id: str) -> dict[str, Any] | None:
+        audits = schema.audits
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(audits.c.doc).where(audits.c.id == audit_id)).scalar()
+
+    def audits(self, year: int | None = None) -> list[dict[str, Any]]:
+        audits = schema.audits
+        query = sa.select(audits.c.doc).order_by(audits.c.created_at, audits.c.id)
+        if year is not None:
+            query = query.where(audits.c.reporting_year == year)
+        with self.engine.connect() as conn:
+            return list(conn.execute(query).scalars())
+
+    def _with_item_stages(self, conn: sa.Connection, doc: dict[str, Any]) -> dict[str, Any]:
+        ids = [link["item_id"] for link in doc["learning_items"]]
+        items = schema.items
+        query = sa.select(items.c.id, items.c.stage, items.c.doc).where(items.c.id.in_(ids))
+        found = {row.id: row for row in conn.execute(query)} if ids else {}
+        links = [
+            {
+                **link,
+                "stage": found[link["item_id"]].stage,
+                "title": found[link["item_id"]].doc["title"],
+            }
+            if link["item_id"] in found
+            else {**link, "stage": None, "title": None}
+            for link in doc["learning_items"]
         ]
+        return {**doc, "learning_items": links}
 
     def ping(self) -> None:
         with self.engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
+
+
+def _clock_follow_up(row: Any) -> dict[str, Any]:
+    return {
+        "kind": "clock",
+        "item_id": row["review_id"],
+        "target_id": row["name"],
+        "subgroup": None,
+        "item_title": row["case_reference"],
+        "due": row["due"],
+        "description": row["label"],
+        "owner": None,
+        "status": "running",
+    }
 
 
 def _history_entry(row: Any) -> dict[str, Any]:

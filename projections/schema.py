@@ -67,3 +67,35 @@ audit_trail = sa.Table(
     sa.Index("ix_audit_type", "type", "position"),
     sa.Index("ix_audit_recorded_at", "recorded_at"),
 )
+
+case_reviews = sa.Table(
+    "view_case_reviews",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("case_reference", sa.String(100), nullable=False, index=True),
+    sa.Column("status", sa.String(32), nullable=False, index=True),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("doc", Json, nullable=False),
+)
+
+review_clocks = sa.Table(
+    "view_review_clocks",
+    metadata,
+    sa.Column("review_id", sa.String(36), primary_key=True),
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("case_reference", sa.String(100), nullable=False),
+    sa.Column("label", sa.Text, nullable=False),
+    sa.Column("due", sa.Date, nullable=False, index=True),
+    sa.Column("met_on", sa.Date),
+)
+
+audits = sa.Table(
+    "view_audits",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("kind", sa.String(64), nullable=False),
+    sa.Column("reporting_year", sa.Integer, nullable=False, index=True),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("doc", Json, nullable=False),
+)

@@ -13,20 +13,17 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import IntegrityError
 
 from domain import access
 from domain.actor import Actor
 from domain.framework import Framework
 from domain.learning_item import LearningItem
 from domain.loop import local_date
-from services.errors import Forbidden, NotFound, VersionMismatch
+from services.commands import Clock, Expected, change, forbidden, only
+from services.errors import NotFound
 from services.event_log import EventLog
 
 T = TypeVar("T")
-Clock = Callable[[], datetime]
-_RETRIES = 3
-Expected = int | frozenset[int] | None  # the version(s) a client's If-Match names; None: any
 
 
 class LearningItems:
@@ -50,20 +47,17 @@ class LearningItems:
         source_reference: str | None = None,
         themes: Sequence[str] = (),
     ) -> UUID:
-        self.framework.subgroup(subgroup)
-        _allow(access.may_write(actor, subgroup), actor, "record learning in", subgroup)
-        item = LearningItem.identify(
-            self.framework,
+        item = self.draft(
+            actor,
+            self.clock(),
             subgroup=subgroup,
             title=title,
             description=description,
             source_kind=source_kind,
             source_reference=source_reference,
             themes=list(themes),
-            actor=actor,
-            now=self.clock(),
         )
-        self._save(item)
+        self.log.record(item)
         return item.id
 
     def choose_means(
@@ -168,6 +162,15 @@ class LearningItems:
 
     # -- the load -> decide -> save cycle --------------------------------------------------
 
+    def draft(self, actor: Actor, now: datetime, *, subgroup: str, **fields: Any) -> LearningItem:
+        """A new, unsaved item, for a command that saves it with another aggregate."""
+        self.framework.subgroup(subgroup)
+        if not access.may_write(actor, subgroup):
+            raise forbidden(actor, "record learning in", subgroup)
+        return LearningItem.identify(
+            self.framework, subgroup=subgroup, actor=actor, now=now, **fields
+        )
+
     def _change(
         self,
         item_id: UUID,
@@ -177,38 +180,15 @@ class LearningItems:
         may: Callable[[Actor, str], bool] = access.may_write,
         verb: str = "change learning in",
     ) -> T:
-        for _ in range(_RETRIES):
-            item = self._load(item_id)
-            _allow(may(actor, item.subgroup), actor, verb, item.subgroup)
-            if not _matches(expected_version, item.version):
-                raise VersionMismatch(expected_version, item.version)
-            result = decide(item, self.clock())
-            try:
-                self._save(item)
-            except IntegrityError:
-                if expected_version is not None:
-                    raise VersionMismatch(expected_version, self._load(item_id).version) from None
-                continue
-            return result
-        raise VersionMismatch(item.version, self._load(item_id).version)
+        def allow(item: LearningItem) -> None:
+            if not may(actor, item.subgroup):
+                raise forbidden(actor, verb, item.subgroup)
 
-    def _load(self, item_id: UUID) -> LearningItem:
-        return self.log.load(item_id, LearningItem, "learning item")
-
-    def _save(self, item: LearningItem) -> None:
-        self.log.record(item)
-
-
-def _matches(expected: Expected, version: int) -> bool:
-    if expected is None:
-        return True
-    return version in expected if isinstance(expected, frozenset) else version == expected
-
-
-def _allow(allowed: bool, actor: Actor, verb: str, subgroup: str) -> None:
-    if not allowed:
-        raise Forbidden(f"{_article(actor.role)} {actor.role} may not {verb} {subgroup}")
-
-
-def _article(role: str) -> str:
-    return "an" if role[0] in "aeiou" else "a"
+        return change(
+            self.log,
+            self.clock,
+            lambda: self.log.load(item_id, LearningItem, "learning item"),
+            expected_version,
+            lambda item, now: only(decide(item, now)),
+            allow,
+        )

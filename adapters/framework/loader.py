@@ -1,12 +1,18 @@
 """Load the partnership's framework from a TOML file into the domain's value objects.
 
 `load_framework(path)` reads `path` (or, given None, the packaged `default.toml`), checks it
-strictly and returns a frozen `domain.framework.Framework`. Every key must be known, every string
-non-empty, slugs lowercase (`^[a-z0-9][a-z0-9_-]*$`) and unique where they must be told apart,
-`scope` one of `domain.framework.SCOPES`, `timezone` an IANA zone, and each subgroup must name at
-least one identification source, means of improvement and measure of effectiveness. Anything else
-raises `FrameworkError`, whose message names the file and the field, e.g.
-`framework.toml: subgroups[2].means_of_improvement[0].slug: Field required`.
+strictly and returns a frozen `domain.framework.Framework`. A bare name that is not a file but
+names a packaged framework (`working-together-2023`) loads that one, so `--framework
+working-together-2023` selects the Working Together 2023 arrangements.
+
+Every key must be known, every string non-empty, slugs lowercase (`^[a-z0-9][a-z0-9_-]*$`) and
+unique where they must be told apart, `scope` one of `domain.framework.SCOPES`, `timezone` an IANA
+zone, and each subgroup must name at least one identification source, means of improvement and
+measure of effectiveness. The optional `[case_reviews]` and `[audits]` tables must name subgroups,
+review types, steps and milestones that the file defines (see `models.py`). Anything else raises
+`FrameworkError`, whose message names the file and the field, e.g.
+`framework.toml: subgroups[2].means_of_improvement[0].slug: Field required` or
+`framework.toml: case_reviews.clocks[1].met_by: unknown step 'milestone:x'; expected one of: ...`.
 """
 
 from __future__ import annotations
@@ -14,95 +20,80 @@ from __future__ import annotations
 import pathlib
 import tomllib
 from importlib.resources import files
-from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from importlib.resources.abc import Traversable
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    StringConstraints,
-    ValidationError,
+from pydantic import ValidationError
+
+from adapters.framework.models import (
+    AuditsModel,
+    CaseReviewsModel,
+    FrameworkModel,
+    Loc,
+    OptionModel,
+    cross_field_problems,
 )
-from pydantic_core import PydanticCustomError
+from domain.framework import (
+    Agency,
+    AuditRules,
+    CaseReviewRules,
+    ClockRule,
+    Framework,
+    Option,
+    Subgroup,
+)
 
-from domain.framework import SCOPES, Agency, Framework, Option, Subgroup
+PACKAGED = ("default", "working-together-2023")
 
 
 class FrameworkError(Exception):
     """The framework file is missing, is not TOML, or breaks a rule; the message says where."""
 
 
-def _unique_slugs(items: list[Any]) -> list[Any]:
-    seen: set[str] = set()
-    for item in items:
-        if item.slug in seen:
-            raise PydanticCustomError(
-                "duplicate_slug", "duplicate slug '{slug}'", {"slug": item.slug}
-            )
-        seen.add(item.slug)
-    return items
-
-
-def _known_zone(key: str) -> str:
-    try:
-        ZoneInfo(key)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise PydanticCustomError("timezone", "unknown time zone '{key}'", {"key": key}) from None
-    return key
-
-
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-
-class _Option(_Strict):
-    slug: Slug
-    label: Text
-
-
-class _Agency(_Strict):
-    slug: Slug
-    name: Text
-
-
-Options = Annotated[list[_Option], Field(min_length=1), AfterValidator(_unique_slugs)]
-
-
-class _Subgroup(_Strict):
-    slug: Slug
-    name: Text
-    scope: Literal[SCOPES]  # type: ignore[valid-type]
-    restricted: bool = False
-    identification_sources: Options
-    means_of_improvement: Options
-    measures_of_effectiveness: Options
-
-
-class _Framework(_Strict):
-    name: Text
-    timezone: Annotated[Text, AfterValidator(_known_zone)]
-    agencies: Annotated[list[_Agency], AfterValidator(_unique_slugs)] = []
-    subgroups: Annotated[list[_Subgroup], Field(min_length=1), AfterValidator(_unique_slugs)]
-
-
-def _field_path(loc: tuple[str | int, ...]) -> str:
+def _field_path(loc: Loc) -> str:
     path = ""
     for part in loc:
         path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
     return path or "(top level)"
 
 
-def _options(options: list[_Option]) -> tuple[Option, ...]:
+def _options(options: list[OptionModel]) -> tuple[Option, ...]:
     return tuple(Option(slug=option.slug, label=option.label) for option in options)
 
 
-def _to_domain(model: _Framework) -> Framework:
+def _case_reviews(model: CaseReviewsModel) -> CaseReviewRules:
+    return CaseReviewRules(
+        subgroup=model.subgroup,
+        criteria=model.criteria,
+        required_name=model.required_name,
+        satisfies_requirement=tuple(model.satisfies_requirement),
+        independent_lead_for=tuple(model.independent_lead_for),
+        response_before_publication_for=tuple(model.response_before_publication_for),
+        review_types=_options(model.review_types),
+        methods=_options(model.methods),
+        milestones=_options(model.milestones),
+        clocks=tuple(
+            ClockRule(
+                name=clock.name,
+                label=clock.label,
+                starts_on=clock.starts_on,
+                length=clock.length,
+                unit=clock.unit,
+                met_by=clock.met_by,
+                applies_to=tuple(clock.applies_to),
+            )
+            for clock in model.clocks
+        ),
+    )
+
+
+def _audits(model: AuditsModel) -> AuditRules:
+    return AuditRules(
+        subgroup=model.subgroup,
+        multi_agency_case_audits_per_year=model.multi_agency_case_audits_per_year,
+    )
+
+
+def _to_domain(model: FrameworkModel) -> Framework:
     return Framework(
         name=model.name,
         timezone=model.timezone,
@@ -119,11 +110,23 @@ def _to_domain(model: _Framework) -> Framework:
             for subgroup in model.subgroups
         ),
         agencies=tuple(Agency(slug=agency.slug, name=agency.name) for agency in model.agencies),
+        case_reviews=_case_reviews(model.case_reviews) if model.case_reviews else None,
+        audits=_audits(model.audits) if model.audits else None,
     )
 
 
+def _source(path: str | pathlib.Path | None) -> Traversable | pathlib.Path:
+    if path is None:
+        return files("adapters.framework") / "default.toml"
+    given = pathlib.Path(path)
+    name = given.name.removesuffix(".toml")
+    if not given.exists() and given.parent == pathlib.Path() and name in PACKAGED:
+        return files("adapters.framework") / f"{name}.toml"
+    return given
+
+
 def load_framework(path: str | pathlib.Path | None = None) -> Framework:
-    source = files("adapters.framework") / "default.toml" if path is None else pathlib.Path(path)
+    source = _source(path)
     try:
         data = tomllib.loads(source.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -133,8 +136,12 @@ def load_framework(path: str | pathlib.Path | None = None) -> Framework:
     except tomllib.TOMLDecodeError as exc:
         raise FrameworkError(f"{source}: invalid TOML: {exc}") from None
     try:
-        model = _Framework.model_validate(data)
+        model = FrameworkModel.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(f"{_field_path(e['loc'])}: {e['msg']}" for e in exc.errors())
-        raise FrameworkError(f"{source}: {problems}") from None
+        problems = [(error["loc"], error["msg"]) for error in exc.errors()]
+    else:
+        problems = cross_field_problems(model)
+    if problems:
+        listed = "; ".join(f"{_field_path(loc)}: {message}" for loc, message in problems)
+        raise FrameworkError(f"{source}: {listed}")
     return _to_domain(model)

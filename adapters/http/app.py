@@ -12,8 +12,8 @@ from fastapi.responses import JSONResponse
 from adapters.bootstrap import Clock, Learnloop, bootstrap, system_clock
 from adapters.http import problems
 from adapters.http.request_id import RequestId
+from adapters.http.routes import audits, case_reviews, inspection, items
 from adapters.http.routes import framework as framework_routes
-from adapters.http.routes import inspection, items
 from adapters.scheduler import start_scheduler
 from adapters.settings import Settings
 from domain.framework import Framework
@@ -61,6 +61,6 @@ def create_app(
             return JSONResponse({"status": "unavailable"}, status_code=503)
         return {"status": "ok"}
 
-    for router in (framework_routes.router, items.router, inspection.router):
-        app.include_router(router)
+    for routes in (framework_routes, items, case_reviews, audits, inspection):
+        app.include_router(routes.router)
     return app

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from uuid import UUID
 
 from domain.errors import InvalidField
+from services.errors import NotFound
 
 
 def parse_timestamp(value: str, field: str) -> datetime:
@@ -14,3 +16,11 @@ def parse_timestamp(value: str, field: str) -> datetime:
     except ValueError:
         raise InvalidField(field, f"'{value}' is not an ISO 8601 timestamp") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def parse_id(value: str, what: str) -> UUID:
+    """A resource id from a path; anything that is not a UUID names no resource (404)."""
+    try:
+        return UUID(value)
+    except ValueError:
+        raise NotFound(what, value) from None

@@ -9,7 +9,7 @@ import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -91,3 +91,76 @@ class Correction(Body):
     title: Short | None = None
     description: Text | None = None
     reason: Text
+
+
+class Notification(Body):
+    case_reference: Short
+    notified_on: IsoDate
+    notifying_agency: Short
+    summary: Text
+
+
+class Criteria(Body):
+    abuse_or_neglect_known_or_suspected: StrictBool
+    child_died: StrictBool
+    child_seriously_harmed: StrictBool
+    concern_about_joint_working: StrictBool
+    died_in_custody_or_detained: StrictBool
+
+
+class Decision(Body):
+    review_type: Short
+    rationale: Text
+    departure_reason: Text | None = None
+
+
+class Methodology(Body):
+    method: Short
+    lead_reviewer: Short
+    lead_reviewer_independent: StrictBool
+
+
+class Involvement(Body):
+    party: Literal["practitioners", "family", "child"]
+    status: Literal["invited", "contributed", "declined"]
+    note: Text = ""
+
+
+class FinalReport(Body):
+    received_on: IsoDate
+    summary: Text
+
+
+class BoardResponse(Body):
+    agreed_on: IsoDate
+    summary: Text
+
+
+class Publication(Body):
+    published_on: IsoDate
+    url: Short
+
+
+class Milestone(Body):
+    milestone: Short
+    reached_on: IsoDate
+
+
+class NewAudit(Body):
+    kind: Literal["multi_agency_case_audit", "bespoke_multi_agency_audit", "single_agency_audit"]
+    theme: Short
+    planned_for: IsoDate
+    agency: Short | None = None
+    prompted_by: Short | None = None
+    follow_up_of: Short | None = None
+    override_reason: Text | None = None
+
+
+class Finding(Body):
+    summary: Text
+    learning: NewItem | None = None
+
+
+class AuditCompletion(Body):
+    completed_on: IsoDate
+    summary: Text

@@ -22,13 +22,7 @@ from projections import schema
 
 SCR = "serious-case-review"
 TRAINING = "training"
-VIEW_TABLES = (
-    schema.items,
-    schema.follow_ups,
-    schema.audit_streams,
-    schema.audit_trail,
-    schema.tracking,
-)
+VIEW_TABLES = tuple(schema.metadata.sorted_tables)
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,12 @@
 """The framework file: the packaged default mirrors Appendix 2, and a broken file says where."""
 
+import pathlib
+
 import pytest
 
+import adapters.framework
 from adapters.framework.loader import FrameworkError, load_framework
-from domain.framework import Framework, Option
+from domain.framework import AuditRules, ClockRule, Framework, Option
 
 BODIES = (
     "board",
@@ -15,6 +18,7 @@ BODIES = (
     "child-death-overview",
     "section-11",
 )
+PACKAGED = pathlib.Path(adapters.framework.__file__).parent
 PAN_BERKSHIRE = {"training", "policy-and-procedures", "child-death-overview", "section-11"}
 
 # Bullets per body in Appendix 2: identification sources, means of improvement, measures.
@@ -198,3 +202,336 @@ def test_a_missing_file_is_refused_naming_it(tmp_path) -> None:
     with pytest.raises(FrameworkError) as refused:
         load_framework(path)
     assert str(path) in str(refused.value)
+
+
+REVIEW_TYPES = [
+    "serious_case_review",
+    "critical_incident_review",
+    "best_practice_review",
+    "learning_review",
+    "no_review",
+]
+METHODS = [
+    "scie_learning_together",
+    "root_cause_analysis",
+    "child_practice_review",
+    "silp",
+    "appreciative_inquiry",
+    "other",
+]
+
+
+def test_the_default_case_reviews_follow_working_together_2013(default: Framework) -> None:
+    rules = default.case_reviews
+    assert rules is not None
+    assert rules.subgroup == "serious-case-review"
+    assert rules.criteria == "regulation-5-2-2006"
+    assert rules.required_name == "serious_case_review"
+    assert rules.satisfies_requirement == ("serious_case_review",)
+    assert rules.independent_lead_for == ("serious_case_review",)
+    assert rules.response_before_publication_for == ("serious_case_review",)
+    assert slugs(rules.review_types) == REVIEW_TYPES
+    assert slugs(rules.methods) == METHODS
+    assert rules.review_types[0] == Option("serious_case_review", "Serious case review")
+    assert "ofsted_notified" in slugs(rules.milestones)
+    rules.check_review_type("best_practice_review")
+    rules.check_method("silp")
+    rules.check_milestone("ofsted_notified")
+
+
+def test_the_default_clocks(default: Framework) -> None:
+    assert default.case_reviews is not None
+    clocks = {clock.name: clock for clock in default.case_reviews.clocks}
+    assert list(clocks) == [
+        "notification_to_ofsted",
+        "scr_decision",
+        "scr_completion",
+        "publication",
+    ]
+    assert clocks["notification_to_ofsted"] == ClockRule(
+        name="notification_to_ofsted",
+        label=clocks["notification_to_ofsted"].label,
+        starts_on="notified",
+        length=5,
+        unit="working_days",
+        met_by="milestone:ofsted_notified",
+    )
+    decision = clocks["scr_decision"]
+    assert (decision.starts_on, decision.length, decision.unit, decision.met_by) == (
+        "notified",
+        30,
+        "calendar_days",
+        "decided",
+    )
+    assert decision.applies(None) and decision.applies("no_review")
+    completion = clocks["scr_completion"]
+    assert (completion.starts_on, completion.length, completion.unit, completion.met_by) == (
+        "decided",
+        182,
+        "calendar_days",
+        "final_report_received",
+    )
+    assert completion.applies_to == ("serious_case_review",)
+    assert not completion.applies("learning_review") and not completion.applies(None)
+    publication = clocks["publication"]
+    assert (publication.starts_on, publication.met_by) == ("board_response_agreed", "published")
+    assert publication.applies_to == ("serious_case_review",)
+
+
+def test_the_default_allows_four_multi_agency_case_audits_a_year(default: Framework) -> None:
+    assert default.audits == AuditRules(
+        subgroup="monitoring-and-evaluation", multi_agency_case_audits_per_year=4
+    )
+
+
+@pytest.mark.parametrize("name", ["working-together-2023", "working-together-2023.toml"])
+def test_the_2023_framework_is_packaged_and_selected_by_name(name: str) -> None:
+    framework = load_framework(name)
+    assert framework.name == "Working Together 2023 multi-agency safeguarding arrangements"
+
+
+@pytest.fixture(scope="module")
+def wt2023() -> Framework:
+    return load_framework(PACKAGED / "working-together-2023.toml")
+
+
+def test_the_2023_framework_keeps_the_bodies_under_the_partners_executive(
+    default: Framework, wt2023: Framework
+) -> None:
+    assert tuple(subgroup.slug for subgroup in wt2023.subgroups) == BODIES
+    assert wt2023.subgroup("board").name == "Safeguarding partners' executive"
+    assert [a.slug for a in wt2023.agencies] == [a.slug for a in default.agencies]
+    assert wt2023.audits == default.audits
+
+
+def test_the_2023_framework_runs_rapid_reviews(wt2023: Framework) -> None:
+    rules = wt2023.case_reviews
+    assert rules is not None
+    assert rules.criteria == "serious-child-safeguarding-case-2023"
+    assert rules.required_name == "rapid_review"
+    assert slugs(rules.review_types) == [
+        "local_child_safeguarding_practice_review",
+        "learning_review",
+        "no_review",
+    ]
+    assert rules.satisfies_requirement == ("local_child_safeguarding_practice_review", "no_review")
+    assert rules.independent_lead_for == ("local_child_safeguarding_practice_review",)
+    assert rules.response_before_publication_for == ("local_child_safeguarding_practice_review",)
+    assert slugs(rules.methods) == METHODS
+    assert slugs(rules.milestones) == ["panel_notified", "rapid_review_completed"]
+    clocks = {c.name: (c.starts_on, c.length, c.unit, c.met_by, c.applies_to) for c in rules.clocks}
+    assert clocks == {
+        "panel_notification": ("notified", 5, "working_days", "milestone:panel_notified", ()),
+        "rapid_review": ("notified", 15, "working_days", "milestone:rapid_review_completed", ()),
+        "lcspr_publication": (
+            "decided",
+            182,
+            "calendar_days",
+            "published",
+            ("local_child_safeguarding_practice_review",),
+        ),
+    }
+
+
+CASE_REVIEWS = """
+[case_reviews]
+subgroup = "board"
+criteria = "regulation-5-2-2006"
+required_name = "serious_case_review"
+satisfies_requirement = ["serious_case_review"]
+independent_lead_for = ["serious_case_review"]
+response_before_publication_for = ["serious_case_review"]
+review_types = [
+    { slug = "serious_case_review", label = "Serious case review" },
+    { slug = "no_review", label = "No review" },
+]
+methods = [{ slug = "other", label = "Other" }]
+milestones = [{ slug = "ofsted_notified", label = "Ofsted notified" }]
+
+[[case_reviews.clocks]]
+name = "notification"
+label = "Ofsted notified within 5 working days"
+starts_on = "notified"
+length = 5
+unit = "working_days"
+met_by = "milestone:ofsted_notified"
+
+[[case_reviews.clocks]]
+name = "completion"
+label = "Completed within six months"
+starts_on = "decided"
+length = 182
+unit = "calendar_days"
+met_by = "final_report_received"
+applies_to = ["serious_case_review"]
+
+[audits]
+subgroup = "board"
+multi_agency_case_audits_per_year = 4
+"""
+FULL = MINIMAL + CASE_REVIEWS
+SECOND_MET_BY = 'met_by = "final_report_received"'
+
+
+def test_case_reviews_and_audits_are_optional(tmp_path) -> None:
+    path = tmp_path / "framework.toml"
+    path.write_text(MINIMAL)
+    framework = load_framework(path)
+    assert framework.case_reviews is None and framework.audits is None
+
+
+def test_a_file_with_case_reviews_and_audits_loads(tmp_path) -> None:
+    path = tmp_path / "framework.toml"
+    path.write_text(FULL.replace("multi_agency_case_audits_per_year = 4\n", ""))
+    framework = load_framework(path)
+    assert framework.audits == AuditRules(subgroup="board", multi_agency_case_audits_per_year=4)
+    assert framework.case_reviews is not None
+    assert [clock.name for clock in framework.case_reviews.clocks] == [
+        "notification",
+        "completion",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        pytest.param(
+            FULL.replace('"regulation-5-2-2006"', '"children-act-1989"'),
+            "case_reviews.criteria",
+            id="unknown-criteria",
+        ),
+        pytest.param(
+            FULL.replace(SECOND_MET_BY, 'met_by = "milestone:x"'),
+            "case_reviews.clocks[1].met_by: unknown step 'milestone:x'",
+            id="unknown-milestone",
+        ),
+        pytest.param(
+            FULL.replace('starts_on = "notified"', 'starts_on = "incident"'),
+            "case_reviews.clocks[0].starts_on: unknown step 'incident'",
+            id="unknown-step",
+        ),
+        pytest.param(
+            FULL.replace('unit = "working_days"', 'unit = "weeks"'),
+            "case_reviews.clocks[0].unit",
+            id="unit-weeks",
+        ),
+        pytest.param(
+            FULL.replace("length = 5", "length = 0"), "case_reviews.clocks[0].length", id="zero"
+        ),
+        pytest.param(
+            FULL.replace("length = 5", 'length = "5"'),
+            "case_reviews.clocks[0].length",
+            id="length-not-integer",
+        ),
+        pytest.param(
+            FULL.replace('name = "completion"', 'name = "notification"'),
+            "case_reviews.clocks: duplicate name 'notification'",
+            id="duplicate-clock",
+        ),
+        pytest.param(
+            FULL.replace(SECOND_MET_BY, 'met_by = "decided"'),
+            "case_reviews.clocks[1].met_by: 'decided' is also the step that starts the clock",
+            id="met-by-its-start",
+        ),
+        pytest.param(
+            FULL.replace(SECOND_MET_BY, 'met_by = "notified"'),
+            "case_reviews.clocks[1].met_by: 'notified' comes before 'decided'",
+            id="met-before-it-starts",
+        ),
+        pytest.param(
+            FULL.replace(
+                'satisfies_requirement = ["serious_case_review"]', 'satisfies_requirement = ["scr"]'
+            ),
+            "case_reviews.satisfies_requirement[0]: unknown review type 'scr'",
+            id="unknown-satisfying-type",
+        ),
+        pytest.param(
+            FULL.replace(
+                'satisfies_requirement = ["serious_case_review"]', "satisfies_requirement = []"
+            ),
+            "case_reviews.satisfies_requirement",
+            id="nothing-satisfies",
+        ),
+        pytest.param(
+            FULL.replace(
+                'independent_lead_for = ["serious_case_review"]', 'independent_lead_for = ["lcspr"]'
+            ),
+            "case_reviews.independent_lead_for[0]: unknown review type 'lcspr'",
+            id="unknown-independent-type",
+        ),
+        pytest.param(
+            FULL.replace(
+                'subgroup = "board"\ncriteria', 'subgroup = "serious-case-review"\ncriteria'
+            ),
+            "case_reviews.subgroup: unknown subgroup 'serious-case-review'",
+            id="unknown-case-review-subgroup",
+        ),
+        pytest.param(
+            FULL.replace('applies_to = ["serious_case_review"]', 'applies_to = ["rapid_review"]'),
+            "case_reviews.clocks[1].applies_to[0]: unknown review type 'rapid_review'",
+            id="unknown-applies-to",
+        ),
+        pytest.param(
+            FULL.replace('methods = [{ slug = "other", label = "Other" }]', "methods = []"),
+            "case_reviews.methods",
+            id="no-methods",
+        ),
+        pytest.param(
+            FULL.replace(
+                '{ slug = "no_review", label = "No review" }',
+                '{ slug = "serious_case_review", label = "Again" }',
+            ),
+            "case_reviews.review_types: duplicate slug 'serious_case_review'",
+            id="duplicate-review-type",
+        ),
+        pytest.param(
+            FULL.replace('required_name = "serious_case_review"\n', ""),
+            "case_reviews.required_name",
+            id="missing-required-name",
+        ),
+        pytest.param(
+            FULL.replace(
+                'criteria = "regulation-5-2-2006"', 'criteria = "regulation-5-2-2006"\nchair = "x"'
+            ),
+            "case_reviews.chair",
+            id="unknown-case-review-key",
+        ),
+        pytest.param(
+            FULL + "deep_dives_per_year = 4\n", "audits.deep_dives_per_year", id="unknown-audit-key"
+        ),
+        pytest.param(
+            FULL.replace(
+                "multi_agency_case_audits_per_year = 4", "multi_agency_case_audits_per_year = 0"
+            ),
+            "audits.multi_agency_case_audits_per_year",
+            id="no-audits-a-year",
+        ),
+        pytest.param(
+            FULL.replace('[audits]\nsubgroup = "board"', '[audits]\nsubgroup = "audit"'),
+            "audits.subgroup: unknown subgroup 'audit'",
+            id="unknown-audit-subgroup",
+        ),
+    ],
+)
+def test_a_broken_case_review_or_audit_table_is_refused_naming_the_field(
+    tmp_path, text: str, field: str
+) -> None:
+    path = tmp_path / "framework.toml"
+    path.write_text(text)
+    with pytest.raises(FrameworkError) as refused:
+        load_framework(path)
+    assert field in str(refused.value)
+    assert str(path) in str(refused.value)
+
+
+def test_every_cross_field_problem_is_reported_at_once(tmp_path) -> None:
+    path = tmp_path / "framework.toml"
+    path.write_text(
+        FULL.replace(SECOND_MET_BY, 'met_by = "milestone:x"').replace(
+            '[audits]\nsubgroup = "board"', '[audits]\nsubgroup = "audit"'
+        )
+    )
+    with pytest.raises(FrameworkError) as refused:
+        load_framework(path)
+    assert "case_reviews.clocks[1].met_by" in str(refused.value)
+    assert "audits.subgroup" in str(refused.value)

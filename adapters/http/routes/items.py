@@ -11,7 +11,7 @@ from fastapi import APIRouter, Header, Query, Response
 from adapters.http import schemas
 from adapters.http.auth import App, CurrentActor, Reader
 from adapters.http.etag import etag, expected_version
-from adapters.http.params import parse_timestamp
+from adapters.http.params import parse_id, parse_timestamp
 from domain import loop
 from domain.errors import InvalidField
 from projections import item_summary
@@ -22,10 +22,7 @@ IfMatch = Annotated[str | None, Header()]
 
 
 def _id(item_id: str) -> UUID:
-    try:
-        return UUID(item_id)
-    except ValueError:
-        raise NotFound("learning item", item_id) from None
+    return parse_id(item_id, "learning item")
 
 
 def _current(ll: App, item_id: UUID, response: Response) -> dict[str, Any]:

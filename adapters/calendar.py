@@ -1,0 +1,18 @@
+"""England and Wales's working calendar, from the `holidays` package.
+
+England's bank holidays are also Wales's (Scotland and Northern Ireland differ); `holidays`
+includes the substitute days when a holiday falls at a weekend (Boxing Day 2026 is observed on
+Monday 28 December) and one-off holidays such as the coronation. Dates outside the years asked
+for are treated as having no bank holidays, so the default range runs well past any live clock.
+"""
+
+from __future__ import annotations
+
+import holidays
+
+from domain.calendar import WorkingCalendar
+
+
+def england_and_wales(first_year: int = 2000, last_year: int = 2060) -> WorkingCalendar:
+    bank_holidays = holidays.UK(subdiv="ENG", years=range(first_year, last_year + 1))
+    return WorkingCalendar(bank_holidays.keys())

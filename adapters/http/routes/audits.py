@@ -1,0 +1,94 @@
+"""Audits: the year's multi-agency case audits (up to four), bespoke and single-agency audits,
+their findings (and the learning they identify) and completion."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Header, Query, Response
+
+from adapters.http import schemas
+from adapters.http.auth import App, CurrentActor, Reader
+from adapters.http.etag import etag, expected_version
+from adapters.http.params import parse_id
+from services.errors import NotFound
+
+router = APIRouter(prefix="/api/v1/audits", tags=["audits"])
+IfMatch = Annotated[str | None, Header()]
+
+
+def _current(ll: App, audit_id: UUID, response: Response) -> dict[str, Any]:
+    doc = ll.read_models.audit(str(audit_id))
+    if doc is None:
+        raise NotFound("audit", str(audit_id))
+    response.headers["ETag"] = etag(doc["version"])
+    return doc
+
+
+def _id(audit_id: str) -> UUID:
+    return parse_id(audit_id, "audit")
+
+
+@router.post("", status_code=201)
+def plan(
+    body: schemas.NewAudit, ll: App, actor: CurrentActor, response: Response
+) -> dict[str, Any]:
+    audit_id = ll.audits.plan(actor, **body.model_dump())
+    response.headers["Location"] = f"{router.prefix}/{audit_id}"
+    return _current(ll, audit_id, response)
+
+
+@router.get("")
+def list_audits(
+    ll: App,
+    _: Reader,
+    year: Annotated[int | None, Query(ge=2000, le=2100, description="reporting year")] = None,
+) -> dict[str, Any]:
+    return {"audits": ll.read_models.audits(year)}
+
+
+@router.get("/{audit_id}")
+def get_audit(audit_id: str, ll: App, _: Reader, response: Response) -> dict[str, Any]:
+    return _current(ll, _id(audit_id), response)
+
+
+@router.get("/{audit_id}/history")
+def history(audit_id: str, ll: App, _: Reader) -> dict[str, Any]:
+    events = ll.read_models.history(str(_id(audit_id)))
+    if not events:
+        raise NotFound("audit", audit_id)
+    return {"events": events}
+
+
+@router.post("/{audit_id}/findings", status_code=201)
+def record_finding(
+    audit_id: str,
+    body: schemas.Finding,
+    ll: App,
+    actor: CurrentActor,
+    response: Response,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    uid = _id(audit_id)
+    learning = body.learning.model_dump() if body.learning is not None else None
+    finding_id, item_id = ll.audits.record_finding(
+        uid, actor, expected_version(if_match), summary=body.summary, learning=learning
+    )
+    doc = _current(ll, uid, response)
+    finding = next(f for f in doc["findings"] if f["finding_id"] == finding_id)
+    return {**finding, "id": finding_id, "learning_item_id": str(item_id) if item_id else None}
+
+
+@router.post("/{audit_id}/complete")
+def complete(
+    audit_id: str,
+    body: schemas.AuditCompletion,
+    ll: App,
+    actor: CurrentActor,
+    response: Response,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    uid = _id(audit_id)
+    ll.audits.complete(uid, actor, expected_version(if_match), **body.model_dump())
+    return _current(ll, uid, response)

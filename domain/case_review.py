@@ -1,0 +1,598 @@
+"""A case review: from the notification of a serious incident to the published report.
+
+A review is notified, its criteria assessed (what the statutory test requires), decided (the type
+of review, or `no_review`, which completes it), run by a methodology and a lead reviewer, involves
+practitioners, the family and the child, and ends with the final report, the Board's response and
+publication. Learning drawn from it becomes learning items, which the review lists. Learning
+reviews below the threshold are the same aggregate decided as `learning_review`.
+
+Commands decide (the framework's `CaseReviewRules` against current state) and trigger events;
+events only evolve. Time arrives as `now`; local dates are `now` in the framework's `timezone`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from eventsourcing.domain import Aggregate
+
+from domain import criteria as statutory
+from domain import loop
+from domain.actor import Actor
+from domain.errors import InvalidField, RuleViolation
+from domain.framework import STEPS, CaseReviewRules, Framework
+
+NO_REVIEW = "no_review"
+PARTIES = ("practitioners", "family", "child")
+INVOLVEMENT_STATUSES = ("invited", "contributed", "declined")
+STATUSES = (
+    "notified",
+    "criteria_assessed",
+    "decided",
+    "in_review",
+    "report_received",
+    "response_agreed",
+    "published",
+    "closed",
+)
+
+_CASE_REFERENCE = re.compile(r"[A-Za-z0-9/-]+")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_URL = re.compile(r"https?://\S+")
+
+
+@dataclass(frozen=True)
+class Decision:
+    review_type: str
+    rationale: str
+    departure_reason: str | None
+    departure: bool
+    decided_on: date
+
+
+@dataclass(frozen=True)
+class Methodology:
+    method: str
+    lead_reviewer: str
+    lead_reviewer_independent: bool
+    chosen_on: date
+
+
+@dataclass(frozen=True)
+class Document:
+    """The final report, or the Board's response to it: the date it was received or agreed."""
+
+    on: date
+    summary: str
+
+
+@dataclass(frozen=True)
+class Publication:
+    published_on: date
+    url: str
+
+
+@dataclass(frozen=True)
+class LearningLink:
+    item_id: str
+    subgroup: str
+
+
+class CaseReview(Aggregate):
+    class Event(Aggregate.Event):
+        actor: dict[str, str]
+
+    class Notified(Event, Aggregate.Created):
+        case_reference: str
+        notified_on: date
+        notifying_agency: str
+        summary: str
+
+    class CriteriaAssessed(Event):
+        criteria: str
+        abuse_or_neglect_known_or_suspected: bool
+        child_died: bool
+        child_seriously_harmed: bool
+        concern_about_joint_working: bool
+        died_in_custody_or_detained: bool
+        outcome: str
+        required: str
+        assessed_on: date
+
+        def apply(self, review: CaseReview) -> None:
+            review.facts = {name: getattr(self, name) for name in statutory.FACTS}
+            review.outcome = self.outcome
+            review.required = self.required
+            review.steps.setdefault("criteria_assessed", self.assessed_on)
+
+    class Decided(Event):
+        review_type: str
+        rationale: str
+        departure_reason: str | None
+        departure: bool
+        decided_on: date
+
+        def apply(self, review: CaseReview) -> None:
+            review.decision = Decision(
+                self.review_type,
+                self.rationale,
+                self.departure_reason,
+                self.departure,
+                self.decided_on,
+            )
+            review.steps["decided"] = self.decided_on
+
+    class MethodologyChosen(Event):
+        method: str
+        lead_reviewer: str
+        lead_reviewer_independent: bool
+        chosen_on: date
+
+        def apply(self, review: CaseReview) -> None:
+            review.methodology = Methodology(
+                self.method, self.lead_reviewer, self.lead_reviewer_independent, self.chosen_on
+            )
+            review.steps.setdefault("methodology_chosen", self.chosen_on)
+
+    class InvolvementRecorded(Event):
+        party: str
+        status: str
+        note: str
+
+        def apply(self, review: CaseReview) -> None:
+            review.involvement[self.party] = self.status
+
+    class FinalReportReceived(Event):
+        received_on: date
+        summary: str
+
+        def apply(self, review: CaseReview) -> None:
+            review.final_report = Document(self.received_on, self.summary)
+            review.steps["final_report_received"] = self.received_on
+
+    class BoardResponseAgreed(Event):
+        agreed_on: date
+        summary: str
+
+        def apply(self, review: CaseReview) -> None:
+            review.board_response = Document(self.agreed_on, self.summary)
+            review.steps["board_response_agreed"] = self.agreed_on
+
+    class Published(Event):
+        published_on: date
+        url: str
+
+        def apply(self, review: CaseReview) -> None:
+            review.publication = Publication(self.published_on, self.url)
+            review.steps["published"] = self.published_on
+
+    class MilestoneReached(Event):
+        milestone: str
+        reached_on: date
+
+        def apply(self, review: CaseReview) -> None:
+            review.milestones[self.milestone] = self.reached_on
+
+    class LearningLinked(Event):
+        item_id: str
+        subgroup: str
+
+        def apply(self, review: CaseReview) -> None:
+            review.learning.append(LearningLink(self.item_id, self.subgroup))
+
+    def __init__(
+        self,
+        actor: dict[str, str],
+        case_reference: str,
+        notified_on: date,
+        notifying_agency: str,
+        summary: str,
+    ) -> None:
+        self.case_reference = case_reference
+        self.notified_on = notified_on
+        self.notifying_agency = notifying_agency
+        self.summary = summary
+        self.facts: dict[str, bool] | None = None
+        self.outcome: str | None = None
+        self.required: str | None = None
+        self.decision: Decision | None = None
+        self.methodology: Methodology | None = None
+        self.involvement: dict[str, str] = {}
+        self.final_report: Document | None = None
+        self.board_response: Document | None = None
+        self.publication: Publication | None = None
+        self.milestones: dict[str, date] = {}
+        self.learning: list[LearningLink] = []
+        self.steps: dict[str, date] = {"notified": notified_on}
+
+    # -- decisions -------------------------------------------------------------------------
+
+    @classmethod
+    def notify(
+        cls,
+        framework: Framework,
+        *,
+        case_reference: str,
+        notified_on: date | str,
+        notifying_agency: str,
+        summary: str,
+        actor: Actor,
+        now: datetime,
+    ) -> CaseReview:
+        if not isinstance(case_reference, str) or not _CASE_REFERENCE.fullmatch(case_reference):
+            raise InvalidField(
+                "case_reference",
+                "a reference, never a name: letters, digits, '-' and '/' only",
+            )
+        agency = framework.agency(notifying_agency, "notifying_agency")
+        day = _day(notified_on, "notified_on")
+        _not_future(day, loop.local_date(now, framework.timezone), "notified_on")
+        return cls._create(
+            cls.Notified,
+            actor=actor.as_record(),
+            case_reference=case_reference,
+            notified_on=day,
+            notifying_agency=agency.slug,
+            summary=_required(summary, "summary"),
+            timestamp=now,
+        )
+
+    def assess_criteria(
+        self,
+        rules: CaseReviewRules,
+        *,
+        abuse_or_neglect_known_or_suspected: bool,
+        child_died: bool,
+        child_seriously_harmed: bool,
+        concern_about_joint_working: bool,
+        died_in_custody_or_detained: bool,
+        actor: Actor,
+        now: datetime,
+        timezone: str,
+    ) -> str:
+        """Records the five facts and what they require; answers the requirement's name."""
+        if self.decision is not None:
+            raise RuleViolation("the criteria cannot be reassessed once the review is decided")
+        facts = {
+            "abuse_or_neglect_known_or_suspected": abuse_or_neglect_known_or_suspected,
+            "child_died": child_died,
+            "child_seriously_harmed": child_seriously_harmed,
+            "concern_about_joint_working": concern_about_joint_working,
+            "died_in_custody_or_detained": died_in_custody_or_detained,
+        }
+        for name, value in facts.items():
+            _flag(value, name)
+        outcome = statutory.assess(rules.criteria, **facts)
+        required = rules.required_name if outcome == statutory.REQUIRED else outcome
+        self.trigger_event(
+            self.CriteriaAssessed,
+            criteria=rules.criteria,
+            **facts,
+            outcome=outcome,
+            required=required,
+            assessed_on=loop.local_date(now, timezone),
+            actor=actor.as_record(),
+            timestamp=now,
+        )
+        return required
+
+    def decide(
+        self,
+        rules: CaseReviewRules,
+        *,
+        review_type: str,
+        rationale: str,
+        actor: Actor,
+        now: datetime,
+        timezone: str,
+        departure_reason: str | None = None,
+    ) -> None:
+        if self.decision is not None:
+            raise RuleViolation(
+                f"the review was decided on {self.decision.decided_on.isoformat()}"
+                f" ({self.decision.review_type}); a review is decided once"
+            )
+        if self.outcome is None:
+            raise RuleViolation("assess the criteria before deciding on a review")
+        rules.check_review_type(review_type)
+        rationale = _required(rationale, "rationale")
+        reason = _optional(departure_reason, "departure_reason")
+        departure = (
+            self.outcome == statutory.REQUIRED and review_type not in rules.satisfies_requirement
+        )
+        if departure and reason is None:
+            raise RuleViolation(
+                f"the criteria assessment requires a {_label(rules, rules.required_name)}"
+                f" ({rules.required_name}); choosing {review_type} departs from it and needs"
+                " a departure_reason"
+            )
+        self.trigger_event(
+            self.Decided,
+            review_type=review_type,
+            rationale=rationale,
+            departure_reason=reason,
+            departure=departure,
+            decided_on=loop.local_date(now, timezone),
+            actor=actor.as_record(),
+            timestamp=now,
+        )
+
+    def choose_methodology(
+        self,
+        rules: CaseReviewRules,
+        *,
+        method: str,
+        lead_reviewer: str,
+        lead_reviewer_independent: bool,
+        actor: Actor,
+        now: datetime,
+        timezone: str,
+    ) -> None:
+        review_type = self._check_commissioned("choose a methodology")
+        if self.final_report is not None:
+            raise RuleViolation("the methodology cannot change once the final report is received")
+        rules.check_method(method)
+        lead = _required(lead_reviewer, "lead_reviewer")
+        independent = _flag(lead_reviewer_independent, "lead_reviewer_independent")
+        if review_type in rules.independent_lead_for and not independent:
+            raise RuleViolation(
+                f"a {_label(rules, review_type)} must be led by a reviewer independent of the"
+                " case and of the agencies whose actions are reviewed"
+            )
+        self.trigger_event(
+            self.MethodologyChosen,
+            method=method,
+            lead_reviewer=lead,
+            lead_reviewer_independent=independent,
+            chosen_on=loop.local_date(now, timezone),
+            actor=actor.as_record(),
+            timestamp=now,
+        )
+
+    def record_involvement(
+        self, *, party: str, status: str, actor: Actor, now: datetime, note: str = ""
+    ) -> None:
+        self._check_commissioned("record involvement")
+        if party not in PARTIES:
+            raise InvalidField("party", f"expected one of: {', '.join(PARTIES)}")
+        if status not in INVOLVEMENT_STATUSES:
+            raise InvalidField("status", f"expected one of: {', '.join(INVOLVEMENT_STATUSES)}")
+        self.trigger_event(
+            self.InvolvementRecorded,
+            party=party,
+            status=status,
+            note=_optional(note, "note") or "",
+            actor=actor.as_record(),
+            timestamp=now,
+        )
+
+    def receive_final_report(
+        self,
+        *,
+        received_on: date | str,
+        summary: str,
+        actor: Actor,
+        now: datetime,
+        timezone: str,
+    ) -> None:
+        self._check_commissioned("receive a final report")
+        if self.final_report is not None:
+            raise RuleViolation(
+                f"the final report was received on {self.final_report.on.isoformat()}"
+            )
+        day = self._fact_date(received_on, "received_on", now, timezone)
+        self.trigger_event(
+            self.FinalReportReceived,
+            received_on=day,
+            summary=_required(summary, "summary"),
+            actor=actor.as_record(),
+            timestamp=now,
+        )
+
+    def agree_board_response(
+        self,
+        *,
+        agreed_on: date | str,
+        summary: str,
+        actor: Actor,
+        now: datetime,
+        timezone: str,
+    ) -> None:
+        _, report = self._check_report("agree the Board's response")
+        if self.board_response is not None:
+            raise RuleViolation(
+                f"the Board's response was agreed on {self.board_response.on.isoformat()}"
+            )
+        day = self._fact_date(agreed_on, "agreed_on", now, timezone)
+        _not_before(day, report.on, "agreed_on", "the final report was received")
+        self.trigger_event(
+            self.BoardResponseAgreed,
+            agreed_on=day,
+            summary=_required(summary, "summary"),
+            actor=actor.as_record(),
+            timestamp=now,
+        )
+
+    def publish(
+        self,
+        rules: CaseReviewRules,
+        *,
+        published_on: date | str,
+        url: str,
+        actor: Actor,
+        now: datetime,
+        timezone: str,
+    ) -> None:
+        if self.publication is not None:
+            raise RuleViolation(
+                f"the review was published on {self.publication.published_on.isoformat()}"
+            )
+        review_type, report = self._check_report("publish the review")
+        if review_type in rules.response_before_publication_for and self.board_response is None:
+            raise RuleViolation(
+                f"a {_label(rules, review_type)} is published with the Board's response;"
+                " agree the response first"
+            )
+        day = self._fact_date(published_on, "published_on", now, timezone)
+        _not_before(day, report.on, "published_on", "the final report was received")
+        if self.board_response is not None:
+            _not_before(
+                day, self.board_response.on, "published_on", "the Board's response was agreed"
+            )
+        if not isinstance(url, str) or not _URL.fullmatch(url.strip()):
+            raise InvalidField("url", "expected a web address starting https:// or http://")
+        self.trigger_event(
+            self.Published,
+            published_on=day,
+            url=url.strip(),
+            actor=actor.as_record(),
+            timestamp=now,
+        )
+
+    def reach_milestone(
+        self,
+        rules: CaseReviewRules,
+        *,
+        milestone: str,
+        reached_on: date | str,
+        actor: Actor,
+        now: datetime,
+        timezone: str,
+    ) -> None:
+        rules.check_milestone(milestone)
+        if milestone in self.milestones:
+            raise RuleViolation(
+                f"milestone {milestone} was reached on {self.milestones[milestone].isoformat()}"
+            )
+        # A milestone may precede the notification (Ofsted told before the Board, say).
+        day = _day(reached_on, "reached_on")
+        _not_future(day, loop.local_date(now, timezone), "reached_on")
+        self.trigger_event(
+            self.MilestoneReached,
+            milestone=milestone,
+            reached_on=day,
+            actor=actor.as_record(),
+            timestamp=now,
+        )
+
+    def link_learning(self, *, item_id: str, subgroup: str, actor: Actor, now: datetime) -> None:
+        """Lists a learning item drawn from this review (the item's source names the review)."""
+        item_id = _required(item_id, "item_id")
+        if any(link.item_id == item_id for link in self.learning):
+            raise RuleViolation(f"learning item {item_id} is already linked to this review")
+        self.trigger_event(
+            self.LearningLinked,
+            item_id=item_id,
+            subgroup=_required(subgroup, "subgroup"),
+            actor=actor.as_record(),
+            timestamp=now,
+        )
+
+    # -- what the state implies ------------------------------------------------------------
+
+    @property
+    def review_type(self) -> str | None:
+        return self.decision.review_type if self.decision else None
+
+    @property
+    def is_closed(self) -> bool:
+        """Decided `no_review`: the review is complete at its decision."""
+        return self.review_type == NO_REVIEW
+
+    @property
+    def departure(self) -> bool:
+        return bool(self.decision and self.decision.departure)
+
+    @property
+    def status(self) -> str:
+        if self.is_closed:
+            return "closed"
+        for status, reached in (
+            ("published", self.publication),
+            ("response_agreed", self.board_response),
+            ("report_received", self.final_report),
+            ("in_review", self.methodology),
+            ("decided", self.decision),
+            ("criteria_assessed", self.outcome),
+        ):
+            if reached is not None:
+                return status
+        return "notified"
+
+    def step_dates(self) -> dict[str, date]:
+        """Each step reached (of `domain.framework.STEPS`, then `milestone:<slug>`) and its date:
+        the date the step happened where one is recorded, else the local date it was recorded."""
+        dates = {step: self.steps[step] for step in STEPS if step in self.steps}
+        dates.update({f"milestone:{slug}": day for slug, day in self.milestones.items()})
+        return dates
+
+    def _check_commissioned(self, verb: str) -> str:
+        if self.decision is None:
+            raise RuleViolation(f"decide on the review before you {verb}")
+        if self.is_closed:
+            raise RuleViolation(f"the decision was {NO_REVIEW}: there is no review to {verb} for")
+        return self.decision.review_type
+
+    def _check_report(self, verb: str) -> tuple[str, Document]:
+        review_type = self._check_commissioned(verb)
+        if self.final_report is None:
+            raise RuleViolation(f"receive the final report before you {verb}")
+        return review_type, self.final_report
+
+    def _fact_date(self, value: Any, name: str, now: datetime, timezone: str) -> date:
+        day = _day(value, name)
+        _not_before(day, self.notified_on, name, "the review was notified")
+        _not_future(day, loop.local_date(now, timezone), name)
+        return day
+
+
+def _required(value: Any, name: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidField(name, "must not be empty")
+    return value.strip()
+
+
+def _optional(value: Any, name: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidField(name, "expected text")
+    return value.strip() or None
+
+
+def _flag(value: Any, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidField(name, "expected true or false")
+    return value
+
+
+def _day(value: Any, name: str) -> date:
+    """A calendar date, given as a `date` or as an ISO string YYYY-MM-DD."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise InvalidField(name, f"{value!r} is not a date (expected YYYY-MM-DD)")
+
+
+def _not_before(day: date, earliest: date, name: str, when: str) -> None:
+    if day < earliest:
+        raise InvalidField(name, f"{day.isoformat()} is before {when} ({earliest.isoformat()})")
+
+
+def _not_future(day: date, today: date, name: str) -> None:
+    if day > today:
+        raise InvalidField(name, f"{day.isoformat()} is in the future (today is {today})")
+
+
+def _label(rules: CaseReviewRules, review_type: str) -> str:
+    for option in rules.review_types:
+        if option.slug == review_type:
+            return option.label.lower()
+    return review_type.replace("_", " ")

@@ -1,0 +1,221 @@
+"""Use cases of the audit programme: plan, record findings (and the learning they identify),
+complete.
+
+Only the business manager, or a contributor or chair of the subgroup the framework gives audits
+to, runs audits. A multi-agency case audit is saved together with its reporting year's programme,
+so the yearly limit holds when two requests race: the loser's programme version conflicts and it
+decides again. A finding that identifies learning is saved with its new learning item, both or
+neither.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
+
+from domain import access
+from domain.actor import Actor
+from domain.audit import Audit, AuditProgramme
+from domain.errors import InvalidField
+from domain.framework import AuditRules, Framework
+from domain.learning_item import LearningItem
+from services.commands import RETRIES, Clock, Expected, change, forbidden
+from services.errors import Forbidden, NotFound, VersionMismatch
+from services.event_log import EventLog
+from services.learning import LearningItems
+
+T = TypeVar("T")
+
+
+class Audits:
+    """The partnership's audits, one event-sourced aggregate each, over the one event log."""
+
+    def __init__(
+        self,
+        log: EventLog,
+        framework: Framework,
+        clock: Clock,
+        learning: LearningItems | None = None,
+    ) -> None:
+        self.log = log
+        self.framework = framework
+        self.clock = clock
+        self.learning = learning or LearningItems(log, framework, clock)
+
+    # -- commands ----------------------------------------------------------------------
+
+    def plan(
+        self,
+        actor: Actor,
+        *,
+        kind: str,
+        theme: str,
+        planned_for: Any,
+        agency: str | None = None,
+        prompted_by: str | None = None,
+        follow_up_of: str | UUID | None = None,
+        override_reason: str | None = None,
+    ) -> UUID:
+        rules = self._allow(actor)
+        if prompted_by is not None and str(prompted_by).strip():
+            prompted_by = self._case_review_id(str(prompted_by))
+        original = self._original(follow_up_of) if follow_up_of is not None else None
+        for _ in range(RETRIES):
+            now = self.clock()
+            audit = Audit.plan(
+                self.framework,
+                kind=kind,
+                theme=theme,
+                planned_for=planned_for,
+                agency=agency,
+                prompted_by=prompted_by,
+                follow_up_of=original,
+                override_reason=override_reason,
+                actor=actor,
+                now=now,
+            )
+            if not audit.is_case_audit:
+                self.log.record(audit)
+                return audit.id
+            programme = self._programme(audit.reporting_year, actor, now)
+            programme.schedule(
+                audit.id,
+                override_reason=audit.override_reason,
+                limit=rules.multi_agency_case_audits_per_year,
+                actor=actor,
+                now=now,
+            )
+            try:
+                self.log.record(audit, programme)
+            except IntegrityError:
+                continue  # another audit took a place in the programme: decide again
+            return audit.id
+        current = self._programme(audit.reporting_year, actor, now)
+        raise VersionMismatch(programme.version, current.version)
+
+    def record_finding(
+        self,
+        audit_id: UUID,
+        actor: Actor,
+        expected_version: Expected = None,
+        *,
+        summary: str,
+        learning: dict[str, Any] | None = None,
+    ) -> tuple[str, UUID | None]:
+        """Records a finding; with `learning` (the body of a new learning item) also identifies
+        that item, its source reference the audit's id unless the body names one."""
+
+        def decide(audit: Audit, now: datetime) -> tuple[tuple[str, UUID | None], list[Any]]:
+            item = self._identify(audit, actor, learning, now) if learning is not None else None
+            item_id = item.id if item is not None else None
+            finding_id = audit.record_finding(
+                summary=summary, learning_item_id=item_id, actor=actor, now=now
+            )
+            return (finding_id, item_id), [item] if item is not None else []
+
+        return self._change(audit_id, actor, expected_version, decide)
+
+    def complete(
+        self,
+        audit_id: UUID,
+        actor: Actor,
+        expected_version: Expected = None,
+        *,
+        completed_on: Any,
+        summary: str,
+    ) -> None:
+        def decide(audit: Audit, now: datetime) -> tuple[None, list[Any]]:
+            audit.complete(
+                completed_on=completed_on,
+                summary=summary,
+                actor=actor,
+                now=now,
+                timezone=self.framework.timezone,
+            )
+            return None, []
+
+        self._change(audit_id, actor, expected_version, decide)
+
+    def get(self, audit_id: UUID) -> Audit:
+        return self.log.load(audit_id, Audit, "audit")
+
+    # -- the load -> decide -> save cycle --------------------------------------------------
+
+    def _change(
+        self,
+        audit_id: UUID,
+        actor: Actor,
+        expected_version: Expected,
+        decide: Callable[[Audit, datetime], tuple[T, list[Any]]],
+    ) -> T:
+        self._allow(actor)
+        return change(self.log, self.clock, lambda: self.get(audit_id), expected_version, decide)
+
+    def _identify(
+        self, audit: Audit, actor: Actor, body: dict[str, Any], now: datetime
+    ) -> LearningItem:
+        source, themes = body.get("source") or {}, body.get("themes") or []
+        if not isinstance(source, dict):
+            raise InvalidField("learning.source", "must name a kind and, optionally, a reference")
+        if not isinstance(themes, list):
+            raise InvalidField("learning.themes", "must be a list of themes")
+        try:
+            return self.learning.draft(
+                actor,
+                now,
+                subgroup=body.get("subgroup"),
+                title=body.get("title"),
+                description=body.get("description") or "",
+                source_kind=source.get("kind"),
+                source_reference=source.get("reference") or str(audit.id),
+                themes=themes,
+            )
+        except InvalidField as error:
+            raise InvalidField(f"learning.{error.field}", error.message) from None
+
+    # -- lookups -------------------------------------------------------------------------
+
+    def _allow(self, actor: Actor) -> AuditRules:
+        rules = self.framework.audits
+        if rules is None:
+            raise Forbidden("the framework names no subgroup that runs audits")
+        if not access.may_write(actor, rules.subgroup):
+            raise forbidden(actor, "run audits for", rules.subgroup)
+        return rules
+
+    def _programme(self, year: int, actor: Actor, now: datetime) -> AuditProgramme:
+        try:
+            return self.log.load(AuditProgramme.id_for(year), AuditProgramme, "audit programme")
+        except NotFound:
+            return AuditProgramme.open(year, actor=actor, now=now)
+
+    def _original(self, follow_up_of: str | UUID) -> Audit:
+        try:
+            return self.get(_uuid(follow_up_of, "follow_up_of"))
+        except NotFound:
+            raise InvalidField("follow_up_of", f"no audit '{follow_up_of}'") from None
+
+    def _case_review_id(self, prompted_by: str) -> str:
+        review_id = _uuid(prompted_by, "prompted_by")
+        try:
+            review = self.log.repository.get(review_id)
+        except AggregateNotFoundError:
+            review = None
+        # Named, not imported: the case-review aggregate lives in its own area.
+        if type(review).__name__ != "CaseReview":
+            raise InvalidField("prompted_by", f"no case review '{prompted_by}'")
+        return str(review_id)
+
+
+def _uuid(value: str | UUID, field: str) -> UUID:
+    if isinstance(value, UUID):
+        return value
+    try:
+        return UUID(str(value).strip())
+    except ValueError:
+        raise InvalidField(field, f"'{value}' is not an id") from None
