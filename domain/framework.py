@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from domain.errors import InvalidField, UnknownSubgroup
+from domain.reminders import ReminderRule
 
 SCOPES = ("local", "pan-berkshire")
 
@@ -143,6 +144,7 @@ class Framework:
     agencies: tuple[Agency, ...] = field(default=())
     case_reviews: CaseReviewRules | None = None
     audits: AuditRules | None = None
+    reminders: tuple[ReminderRule, ...] = ()
 
     def agency(self, slug: str, field_name: str = "agency") -> Agency:
         for agency in self.agencies:
