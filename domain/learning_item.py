@@ -115,6 +115,24 @@ class LearningItem(Aggregate):
                 }
             )
 
+    class ActionAmended(Event):
+        """A new owner or due date for an action; the previous values stay in history."""
+
+        action_id: str
+        owner: str | None
+        owner_email: str | None
+        due: date | None
+        previous: dict[str, Any]
+        reason: str
+
+        def apply(self, item: LearningItem) -> None:
+            action = item.actions[self.action_id]
+            if self.owner is not None:
+                action.owner = self.owner
+                action.owner_email = self.owner_email
+            if self.due is not None:
+                action.due = self.due
+
     class Corrected(Event):
         title: str | None
         previous_title: str | None
@@ -286,6 +304,45 @@ class LearningItem(Aggregate):
             outcome=outcome,
             summary=_required(summary, "summary"),
             reference=(reference or "").strip() or None,
+            actor=actor.as_record(),
+            timestamp=now,
+        )
+
+    def amend_action(
+        self,
+        action_id: str,
+        *,
+        reason: str,
+        actor: Actor,
+        now: datetime,
+        owner: str | None = None,
+        owner_email: str | None = None,
+        due: date | None = None,
+    ) -> None:
+        """Reassigns an action (owner, and the owner's email) or moves its due date."""
+        self._check_open()
+        action = self._action(action_id)
+        if owner is None and due is None:
+            raise InvalidField("owner", "an amendment names a new owner or a new due date")
+        if owner is not None:
+            owner = _required(owner, "owner")
+        elif owner_email is not None:
+            raise InvalidField("owner_email", "give the owner with the owner's email")
+        if due is not None:
+            _not_before(due, self.identified_on, "due")
+        previous: dict[str, Any] = {}
+        if owner is not None:
+            previous.update(owner=action.owner, owner_email=action.owner_email)
+        if due is not None:
+            previous["due"] = action.due.isoformat()
+        self.trigger_event(
+            self.ActionAmended,
+            action_id=action_id,
+            owner=owner,
+            owner_email=owner_email if owner is not None else None,
+            due=due,
+            previous=previous,
+            reason=_required(reason, "reason"),
             actor=actor.as_record(),
             timestamp=now,
         )

@@ -97,3 +97,23 @@ def owed(
                 result.append(Owed(rule, follow_up, occurrence, who))
     return result
 
+
+
+def next_reminder(
+    rules: tuple[ReminderRule, ...], kind: str, due: date, today: date
+) -> tuple[ReminderRule, date] | None:
+    """The next reminder a target of `kind` due on `due` will be owed, on or after `today`."""
+    upcoming = []
+    for rule in rules:
+        if rule.target != kind:
+            continue
+        first = due + timedelta(days=rule.offset_days)
+        if first >= today:
+            upcoming.append((first, rule))
+        elif rule.repeat_days:
+            repeats = (today - first).days // rule.repeat_days + 1
+            upcoming.append((first + timedelta(days=repeats * rule.repeat_days), rule))
+    if not upcoming:
+        return None
+    on, rule = min(upcoming, key=lambda pair: pair[0])
+    return rule, on

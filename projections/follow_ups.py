@@ -23,6 +23,7 @@ def rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
             "due": a["due"],
             "description": a["description"],
             "owner": a["owner"],
+            "owner_email": a["owner_email"],
             "status": a["status"],
         }
         for a in doc["actions"]
@@ -36,6 +37,7 @@ def rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
             "due": m["review_due"],
             "description": m["description"],
             "owner": None,
+            "owner_email": None,
             "status": m["outcome"] or "awaiting_evidence",
         }
         for m in doc["measures"]

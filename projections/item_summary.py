@@ -94,6 +94,16 @@ def _evidence_recorded(doc: Doc, data: dict[str, Any], event: Any) -> Doc:
     return doc
 
 
+def _action_amended(doc: Doc, data: dict[str, Any], event: Any) -> Doc:
+    changes = {k: data[k] for k in ("owner", "due") if data[k] is not None}
+    if data["owner"] is not None:
+        changes["owner_email"] = data["owner_email"]
+    doc["actions"] = [
+        {**a, **changes} if a["id"] == data["action_id"] else a for a in doc["actions"]
+    ]
+    return doc
+
+
 def _corrected(doc: Doc, data: dict[str, Any], event: Any) -> Doc:
     for field in ("title", "description"):
         if data[field] is not None:
@@ -118,6 +128,7 @@ _CHANGES = {
     "ProgressReported": _progress_reported,
     "MeasureDefined": _measure_defined,
     "EvidenceRecorded": _evidence_recorded,
+    "ActionAmended": _action_amended,
     "Corrected": _corrected,
     "Closed": _closed,
     "Reopened": _reopened,

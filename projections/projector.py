@@ -43,12 +43,29 @@ class Projector:
         self._known: dict[str, int] | None = None  # positions as of this projector's last commit
 
     def create_tables(self) -> None:
-        schema.metadata.create_all(self.engine)
+        """Creates the views' tables; drops them first if an older version of learnloop built
+        them, so the catch-up that follows rebuilds them from the log."""
+        with self.engine.begin() as conn:
+            if self._stale_schema(conn):
+                schema.metadata.drop_all(conn)
+            schema.metadata.create_all(conn)
+            if not conn.execute(sa.select(schema.schema_version.c.version)).first():
+                conn.execute(sa.insert(schema.schema_version).values(version=schema.SCHEMA_VERSION))
         with self.engine.begin() as conn:
             known = set(conn.execute(sa.select(schema.tracking.c.view)).scalars())
             missing = [{"view": v.name, "position": 0} for v in self.views if v.name not in known]
             if missing:
                 conn.execute(sa.insert(schema.tracking), missing)
+
+    @staticmethod
+    def _stale_schema(conn: sa.Connection) -> bool:
+        tables = sa.inspect(conn).get_table_names()
+        if schema.tracking.name not in tables:
+            return False
+        if schema.schema_version.name not in tables:
+            return True
+        found = conn.execute(sa.select(schema.schema_version.c.version)).scalar()
+        return found != schema.SCHEMA_VERSION
 
     def positions(self) -> dict[str, int]:
         with self.engine.connect() as conn:

@@ -165,6 +165,7 @@ def _clock_follow_up(row: Any) -> dict[str, Any]:
         "due": row["due"],
         "description": row["label"],
         "owner": None,
+        "owner_email": None,
         "status": "running",
     }
 

@@ -5,8 +5,18 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
+# Bump when a view's tables or folds change: a store built by another version is rebuilt at
+# start-up (read models are derived; the event log is never touched).
+SCHEMA_VERSION = 2
+
 metadata = sa.MetaData()
 Json = sa.JSON().with_variant(JSONB(), "postgresql")
+
+schema_version = sa.Table(
+    "view_schema",
+    metadata,
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+)
 
 tracking = sa.Table(
     "view_tracking",
@@ -37,6 +47,7 @@ follow_ups = sa.Table(
     sa.Column("due", sa.Date, nullable=False, index=True),
     sa.Column("description", sa.Text, nullable=False),
     sa.Column("owner", sa.Text),
+    sa.Column("owner_email", sa.Text),
     sa.Column("status", sa.String(32), nullable=False),
 )
 
