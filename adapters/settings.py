@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///learnloop.db"
@@ -19,3 +20,19 @@ class Settings(BaseSettings):
     log_level: str = "info"
     projection_poll_seconds: float = 1.0
     projection_batch_size: int = 1000
+
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "learnloop@localhost"
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    smtp_timeout_seconds: float = 10.0
+    board_recipients: str = ""
+    public_url: str = "http://127.0.0.1:8000"
+    reminder_sweep_minutes: float = 15.0
+    reminder_delivery_seconds: float = 60.0
+
+    @property
+    def board_recipient_list(self) -> list[str]:
+        return [a.strip() for a in self.board_recipients.split(",") if a.strip()]

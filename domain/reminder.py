@@ -9,7 +9,6 @@ failed with the time it may be retried; a reminder whose target is no longer ope
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from eventsourcing.domain import Aggregate
 
@@ -74,10 +73,33 @@ class Reminder(Aggregate):
         def apply(self, reminder: Reminder) -> None:
             reminder.delivery = CANCELLED
 
-    def __init__(self, actor: dict[str, str], **issued: Any) -> None:
-        for name, value in issued.items():
-            setattr(self, name, value)
-        self.delivery = PENDING if issued["recipients"] else NO_RECIPIENT
+    def __init__(
+        self,
+        actor: dict[str, str],
+        rule: str,
+        escalation: bool,
+        target_kind: str,
+        target_id: str,
+        stream_id: str,
+        subgroup: str | None,
+        title: str,
+        description: str,
+        due: date,
+        occurrence: date,
+        recipients: list[str],
+    ) -> None:
+        self.rule = rule
+        self.escalation = escalation
+        self.target_kind = target_kind
+        self.target_id = target_id
+        self.stream_id = stream_id
+        self.subgroup = subgroup
+        self.title = title
+        self.description = description
+        self.due = due
+        self.occurrence = occurrence
+        self.recipients = list(recipients)
+        self.delivery = PENDING if recipients else NO_RECIPIENT
         self.attempts = 0
         self.claimed_at: datetime | None = None
         self.retry_after: datetime | None = None
@@ -119,18 +141,28 @@ class Reminder(Aggregate):
         self.trigger_event(self.DeliveryClaimed, attempt=attempt, actor=SYSTEM, timestamp=now)
         return attempt
 
-    def record_delivered(self, now: datetime) -> None:
-        self.trigger_event(self.Delivered, attempt=self.attempts, actor=SYSTEM, timestamp=now)
+    def record_delivered(self, attempt: int, now: datetime) -> None:
+        if self._current_claim(attempt):
+            self.trigger_event(self.Delivered, attempt=attempt, actor=SYSTEM, timestamp=now)
 
-    def record_failure(self, error: str, retry_after: datetime | None, now: datetime) -> None:
+    def record_failure(
+        self, attempt: int, error: str, retry_after: datetime | None, now: datetime
+    ) -> None:
+        if not self._current_claim(attempt):
+            return
         self.trigger_event(
             self.DeliveryFailed,
-            attempt=self.attempts,
+            attempt=attempt,
             error=error[:500],
             retry_after=retry_after,
             actor=SYSTEM,
             timestamp=now,
         )
+
+    def _current_claim(self, attempt: int) -> bool:
+        """A worker whose claim expired and was taken over reports nothing: the later claim's
+        outcome stands (a late failure must not undo a delivery)."""
+        return self.delivery == CLAIMED and self.attempts == attempt
 
     def cancel(self, reason: str, now: datetime) -> None:
         if self.delivery in (DELIVERED, CANCELLED):

@@ -32,11 +32,11 @@ class ReminderRule:
         first = due + timedelta(days=self.offset_days)
         if today < first:
             return None
+        if self.offset_days < 0 and today > due:
+            return None  # a reminder before the due date is stale once the date has passed
         if self.repeat_days:
             repeats = (today - first).days // self.repeat_days
             return first + timedelta(days=repeats * self.repeat_days)
-        if self.offset_days < 0 and today > due:
-            return None  # a reminder before the due date is stale once the date has passed
         return first
 
 
@@ -111,7 +111,7 @@ def next_reminder(
         if first >= today:
             upcoming.append((first, rule))
         elif rule.repeat_days:
-            repeats = (today - first).days // rule.repeat_days + 1
+            repeats = -(-(today - first).days // rule.repeat_days)  # ceiling: today counts
             upcoming.append((first + timedelta(days=repeats * rule.repeat_days), rule))
     if not upcoming:
         return None

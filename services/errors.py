@@ -26,3 +26,12 @@ class VersionMismatch(ServiceError):
         super().__init__(f"the resource is at version {actual}, not {named}")
         self.expected = expected
         self.actual = actual
+
+
+class DeliveryError(ServiceError):
+    """A reminder could not be delivered; `permanent` when retrying cannot help. The message is
+    safe to record: it never carries credentials."""
+
+    def __init__(self, message: str, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent

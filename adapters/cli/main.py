@@ -82,11 +82,13 @@ def users() -> None:
     "--role", required=True, help="contributor, chair, business_manager, inspector or admin"
 )
 @click.option("--subgroup", "subgroups", multiple=True, help="a subgroup slug (repeatable)")
+@click.option("--email", default=None, help="where reminders for this user go (chairs, managers)")
 @store_options
 def users_add(
     name: str,
     role: str,
     subgroups: tuple[str, ...],
+    email: str | None,
     database_url: str | None,
     framework: Path | None,
 ) -> None:
@@ -96,14 +98,14 @@ def users_add(
     settings = settings_from(database_url=database_url, framework=framework)
     try:
         known = {s.slug for s in load_framework(settings.framework).subgroups}
-        check_new_user(name, role, list(subgroups), known)
+        check_new_user(name, role, list(subgroups), known, email)
     except FrameworkError as exc:
         raise click.ClickException(f"invalid framework: {exc}") from None
     except InvalidUser as exc:
         raise click.ClickException(str(exc)) from None
     ll = open_learnloop(settings)
     try:
-        created = ll.users.add(name, role, list(subgroups), known)
+        created = ll.users.add(name, role, list(subgroups), known, email)
     finally:
         ll.close()
     click.echo(f"created {created.actor.role} {created.actor.id}; the token is shown once:")

@@ -9,7 +9,10 @@ Every key must be known, every string non-empty, slugs lowercase (`^[a-z0-9][a-z
 unique where they must be told apart, `scope` one of `domain.framework.SCOPES`, `timezone` an IANA
 zone, and each subgroup must name at least one identification source, means of improvement and
 measure of effectiveness. The optional `[case_reviews]` and `[audits]` tables must name subgroups,
-review types, steps and milestones that the file defines (see `models.py`). Anything else raises
+review types, steps and milestones that the file defines (see `models.py`). The optional
+`[[reminders]]` rules each name a `target` (one of `domain.reminders.TARGETS`) and exactly one of
+`days_before_due` or `days_after_due` (0 or more), with an optional `repeat_every_days` (1 or more)
+and `escalate`; none gives no reminders. Anything else raises
 `FrameworkError`, whose message names the file and the field, e.g.
 `framework.toml: subgroups[2].means_of_improvement[0].slug: Field required` or
 `framework.toml: case_reviews.clocks[1].met_by: unknown step 'milestone:x'; expected one of: ...`.
@@ -30,6 +33,7 @@ from adapters.framework.models import (
     FrameworkModel,
     Loc,
     OptionModel,
+    ReminderModel,
     cross_field_problems,
 )
 from domain.framework import (
@@ -41,6 +45,7 @@ from domain.framework import (
     Option,
     Subgroup,
 )
+from domain.reminders import ReminderRule
 
 PACKAGED = ("default", "working-together-2023")
 
@@ -93,6 +98,17 @@ def _audits(model: AuditsModel) -> AuditRules:
     )
 
 
+def _reminder(model: ReminderModel) -> ReminderRule:
+    return ReminderRule(
+        name=model.name,
+        label=model.label,
+        target=model.target,
+        offset_days=model.offset_days,
+        repeat_days=model.repeat_every_days,
+        escalate=model.escalate,
+    )
+
+
 def _to_domain(model: FrameworkModel) -> Framework:
     return Framework(
         name=model.name,
@@ -112,6 +128,7 @@ def _to_domain(model: FrameworkModel) -> Framework:
         agencies=tuple(Agency(slug=agency.slug, name=agency.name) for agency in model.agencies),
         case_reviews=_case_reviews(model.case_reviews) if model.case_reviews else None,
         audits=_audits(model.audits) if model.audits else None,
+        reminders=tuple(_reminder(rule) for rule in model.reminders),
     )
 
 

@@ -4,6 +4,10 @@ The models check each value on its own (types, slugs, unknown keys, lengths, dup
 `cross_field_problems` then checks what one part of the file says about another (a case-review
 subgroup that is a subgroup, a clock step that is a step or a defined milestone, review types that
 exist) and answers `(field path, message)` pairs, so the loader reports both kinds alike.
+
+A reminder rule (`[[reminders]]`) names its target and exactly one of `days_before_due` or
+`days_after_due`; giving both or neither is reported at the rule (`reminders[2]`), a negative
+number at the field (`reminders[2].days_before_due`).
 """
 
 from __future__ import annotations
@@ -12,10 +16,18 @@ from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from domain.framework import CALENDAR_DAYS, CRITERIA, SCOPES, STEPS, WORKING_DAYS
+from domain.reminders import TARGETS
 
 MILESTONE = "milestone:"
 
@@ -107,6 +119,37 @@ class AuditsModel(_Strict):
     multi_agency_case_audits_per_year: Annotated[int, Field(ge=1)] = 4
 
 
+Days = Annotated[int, Field(ge=0)]
+
+
+class ReminderModel(_Strict):
+    name: Slug
+    label: Text
+    target: Literal[TARGETS]  # type: ignore[valid-type]
+    days_before_due: Days | None = None
+    days_after_due: Days | None = None
+    repeat_every_days: Annotated[int, Field(ge=1)] | None = None
+    escalate: bool = False
+
+    @model_validator(mode="after")
+    def _one_offset(self) -> ReminderModel:
+        before, after = self.days_before_due is not None, self.days_after_due is not None
+        if before and after:
+            raise PydanticCustomError("offset", "give days_before_due or days_after_due, not both")
+        if not (before or after):
+            raise PydanticCustomError(
+                "offset", "give days_before_due or days_after_due (0 for on the day)"
+            )
+        return self
+
+    @property
+    def offset_days(self) -> int:
+        """Days from the due date (negative: before it); checked above to be exactly one."""
+        if self.days_before_due is not None:
+            return -self.days_before_due
+        return self.days_after_due or 0
+
+
 class FrameworkModel(_Strict):
     name: Text
     timezone: Annotated[Text, AfterValidator(_known_zone)]
@@ -114,6 +157,7 @@ class FrameworkModel(_Strict):
     subgroups: Annotated[list[SubgroupModel], Field(min_length=1), AfterValidator(_unique)]
     case_reviews: CaseReviewsModel | None = None
     audits: AuditsModel | None = None
+    reminders: Annotated[list[ReminderModel], AfterValidator(_unique_names)] = []
 
 
 def cross_field_problems(model: FrameworkModel) -> list[tuple[Loc, str]]:

@@ -6,6 +6,7 @@ Tokens are 256 random bits, so a fast hash is enough: there is nothing to guess 
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import uuid
 from collections.abc import Callable
@@ -25,11 +26,13 @@ users = sa.Table(
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("role", sa.String(32), nullable=False),
     sa.Column("subgroups", sa.JSON, nullable=False),
+    sa.Column("email", sa.Text),
     sa.Column("token_sha256", sa.String(64), nullable=False, unique=True),
     sa.Column("created_at", sa.DateTime, nullable=False),
 )
 
 SUBGROUP_ROLES = ("contributor", "chair")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class InvalidUser(ValueError):
@@ -46,7 +49,11 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def check_new_user(name: str, role: str, subgroups: list[str], known_subgroups: set[str]) -> None:
+def check_new_user(
+    name: str, role: str, subgroups: list[str], known_subgroups: set[str], email: str | None = None
+) -> None:
+    if email is not None and not _EMAIL.match(email):
+        raise InvalidUser(f"'{email}' is not an email address")
     if not name.strip():
         raise InvalidUser("a user needs a name")
     if role not in ROLES:
@@ -69,9 +76,29 @@ class Users:
 
     def create_tables(self) -> None:
         metadata.create_all(self.engine)
+        columns = {c["name"] for c in sa.inspect(self.engine).get_columns(users.name)}
+        if "email" not in columns:  # a store made before users had email addresses
+            with self.engine.begin() as conn:
+                conn.exec_driver_sql("ALTER TABLE users ADD COLUMN email TEXT")
 
-    def add(self, name: str, role: str, subgroups: list[str], known_subgroups: set[str]) -> NewUser:
-        check_new_user(name, role, subgroups, known_subgroups)
+    def emails(self, role: str, subgroup: str | None = None) -> list[str]:
+        """The addresses of users with `role` (in `subgroup`, when given), for reminders."""
+        query = sa.select(users.c.email, users.c.subgroups).where(
+            users.c.role == role, users.c.email.is_not(None)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return sorted({e for e, groups in rows if subgroup is None or subgroup in groups})
+
+    def add(
+        self,
+        name: str,
+        role: str,
+        subgroups: list[str],
+        known_subgroups: set[str],
+        email: str | None = None,
+    ) -> NewUser:
+        check_new_user(name, role, subgroups, known_subgroups, email)
         token = secrets.token_urlsafe(32)
         actor = Actor(str(uuid.uuid4()), name.strip(), role, tuple(dict.fromkeys(subgroups)))
         with self.engine.begin() as conn:
@@ -81,6 +108,7 @@ class Users:
                     name=actor.name,
                     role=actor.role,
                     subgroups=list(actor.subgroups),
+                    email=email,
                     token_sha256=token_hash(token),
                     created_at=self.clock().astimezone(UTC).replace(tzinfo=None),
                 )

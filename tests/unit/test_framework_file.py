@@ -7,6 +7,7 @@ import pytest
 import adapters.framework
 from adapters.framework.loader import FrameworkError, load_framework
 from domain.framework import AuditRules, ClockRule, Framework, Option
+from domain.reminders import ReminderRule
 
 BODIES = (
     "board",
@@ -535,3 +536,146 @@ def test_every_cross_field_problem_is_reported_at_once(tmp_path) -> None:
         load_framework(path)
     assert "case_reviews.clocks[1].met_by" in str(refused.value)
     assert "audits.subgroup" in str(refused.value)
+
+
+# name: (target, offset_days, repeat_days, escalate); negative offsets are days before the due date
+DEFAULT_REMINDERS = {
+    "action_due_in_14_days": ("action", -14, None, False),
+    "action_due_tomorrow": ("action", -1, None, False),
+    "action_overdue": ("action", 1, 7, False),
+    "measure_review_due": ("measure", 0, None, False),
+    "action_escalated_to_board": ("action", 28, None, True),
+    "clock_due_in_2_days": ("clock", -2, None, False),
+    "clock_overdue": ("clock", 1, 7, False),
+    "audit_due": ("audit", 0, None, False),
+}
+
+
+@pytest.mark.parametrize("name", ["default", "working-together-2023"])
+def test_the_packaged_frameworks_have_the_default_reminder_rules(name: str) -> None:
+    rules = load_framework(name).reminders
+    assert isinstance(rules, tuple)
+    assert {r.name: (r.target, r.offset_days, r.repeat_days, r.escalate) for r in rules} == (
+        DEFAULT_REMINDERS
+    )
+    assert list(DEFAULT_REMINDERS) == [rule.name for rule in rules]
+    labels = [rule.label for rule in rules]
+    assert all(labels) and len(set(labels)) == len(labels)
+
+
+REMINDER = """
+[[reminders]]
+name = "action_overdue"
+label = "Action overdue"
+target = "action"
+days_after_due = 1
+repeat_every_days = 7
+
+[[reminders]]
+name = "action_due_soon"
+label = "Action due in 14 days"
+target = "action"
+days_before_due = 14
+"""
+WITH_REMINDERS = MINIMAL + REMINDER
+SECOND_BEFORE = "days_before_due = 14\n"
+
+
+def test_reminder_rules_load_with_their_offsets(tmp_path) -> None:
+    path = tmp_path / "framework.toml"
+    path.write_text(
+        WITH_REMINDERS.replace(SECOND_BEFORE, SECOND_BEFORE + "escalate = true\n")
+        + '[[reminders]]\nname = "on_the_day"\nlabel = "Due today"\ntarget = "audit"\n'
+        + "days_before_due = 0\n"
+    )
+    assert load_framework(path).reminders == (
+        ReminderRule("action_overdue", "Action overdue", "action", offset_days=1, repeat_days=7),
+        ReminderRule(
+            "action_due_soon", "Action due in 14 days", "action", offset_days=-14, escalate=True
+        ),
+        ReminderRule("on_the_day", "Due today", "audit", offset_days=0),
+    )
+
+
+def test_reminder_rules_are_optional(tmp_path) -> None:
+    path = tmp_path / "framework.toml"
+    path.write_text(MINIMAL)
+    assert load_framework(path).reminders == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        pytest.param(
+            WITH_REMINDERS.replace(
+                'target = "action"\ndays_before', 'target = "item"\ndays_before'
+            ),
+            "reminders[1].target",
+            id="unknown-target",
+        ),
+        pytest.param(
+            WITH_REMINDERS.replace(SECOND_BEFORE, "days_before_due = -14\n"),
+            "reminders[1].days_before_due: Input should be greater than or equal to 0",
+            id="negative-days-before",
+        ),
+        pytest.param(
+            WITH_REMINDERS.replace("days_after_due = 1", "days_after_due = -1"),
+            "reminders[0].days_after_due: Input should be greater than or equal to 0",
+            id="negative-days-after",
+        ),
+        pytest.param(
+            WITH_REMINDERS.replace(SECOND_BEFORE, SECOND_BEFORE + "days_after_due = 0\n"),
+            "reminders[1]: give days_before_due or days_after_due, not both",
+            id="both-days",
+        ),
+        pytest.param(
+            WITH_REMINDERS.replace(SECOND_BEFORE, ""),
+            "reminders[1]: give days_before_due or days_after_due (0 for on the day)",
+            id="neither-days",
+        ),
+        pytest.param(
+            WITH_REMINDERS.replace("repeat_every_days = 7", "repeat_every_days = 0"),
+            "reminders[0].repeat_every_days",
+            id="repeat-every-0-days",
+        ),
+        pytest.param(
+            WITH_REMINDERS.replace('"action_due_soon"', '"action_overdue"'),
+            "reminders: duplicate name 'action_overdue'",
+            id="duplicate-rule",
+        ),
+        pytest.param(
+            WITH_REMINDERS.replace(SECOND_BEFORE, SECOND_BEFORE + "days_before = 7\n"),
+            "reminders[1].days_before",
+            id="unknown-reminder-key",
+        ),
+        pytest.param(
+            WITH_REMINDERS.replace(SECOND_BEFORE, 'days_before_due = "14"\n'),
+            "reminders[1].days_before_due",
+            id="days-not-integer",
+        ),
+        pytest.param(
+            WITH_REMINDERS.replace(SECOND_BEFORE, SECOND_BEFORE + 'escalate = "yes"\n'),
+            "reminders[1].escalate",
+            id="escalate-not-boolean",
+        ),
+        pytest.param(
+            WITH_REMINDERS.replace('"action_due_soon"', '"Action due soon"'),
+            "reminders[1].name",
+            id="name-not-a-slug",
+        ),
+        pytest.param(
+            WITH_REMINDERS.replace('label = "Action overdue"\n', ""),
+            "reminders[0].label",
+            id="missing-label",
+        ),
+    ],
+)
+def test_a_broken_reminder_rule_is_refused_naming_the_field(
+    tmp_path, text: str, field: str
+) -> None:
+    path = tmp_path / "framework.toml"
+    path.write_text(text)
+    with pytest.raises(FrameworkError) as refused:
+        load_framework(path)
+    assert field in str(refused.value)
+    assert str(path) in str(refused.value)
