@@ -10,15 +10,18 @@ from adapters.calendar import england_and_wales
 from adapters.framework.loader import load_framework
 from adapters.persistence.database import Store, open_store
 from adapters.persistence.users import Users
+from adapters.reminders import build_reminders
 from adapters.settings import Settings
 from domain.framework import Framework
 from projections.projector import Projector
 from projections.queries import ReadModels
+from projections.reminder_sources import ReminderSources
 from projections.views import default_views
 from services.audits import Audits
 from services.case_reviews import CaseReviews
 from services.event_log import EventLog
 from services.learning import LearningItems
+from services.reminders import Reminders
 
 Clock = Callable[[], datetime]
 
@@ -36,6 +39,7 @@ class Learnloop:
     learning: LearningItems
     case_reviews: CaseReviews
     audits: Audits
+    reminders: Reminders
     projector: Projector
     read_models: ReadModels
     users: Users
@@ -65,6 +69,7 @@ def bootstrap(
     users.create_tables()
     projector.catch_up()
     learning = LearningItems(log, framework, clock)
+    sources = ReminderSources(store.engine, framework)
     return Learnloop(
         settings=settings,
         framework=framework,
@@ -73,6 +78,7 @@ def bootstrap(
         learning=learning,
         case_reviews=CaseReviews(log, framework, clock, learning),
         audits=Audits(log, framework, clock, learning),
+        reminders=build_reminders(settings, log, framework, clock, sources, users),
         projector=projector,
         read_models=ReadModels(store.engine),
         users=users,

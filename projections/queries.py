@@ -60,9 +60,14 @@ class ReadModels:
             "stages": {name: {"count": len(ds), "items": ds} for name, ds in stages.items()},
         }
 
-    def history(self, item_id: str) -> list[dict[str, Any]]:
+    def history(self, stream_id: str, stream_type: str = "learning_item") -> list[dict[str, Any]]:
+        """A stream's events, oldest first; none when the id names a stream of another type."""
         trail = schema.audit_trail
-        query = sa.select(trail).where(trail.c.stream_id == item_id).order_by(trail.c.version)
+        query = (
+            sa.select(trail)
+            .where(trail.c.stream_id == stream_id, trail.c.stream_type == stream_type)
+            .order_by(trail.c.version)
+        )
         with self.engine.connect() as conn:
             return [_history_entry(row) for row in conn.execute(query).mappings()]
 

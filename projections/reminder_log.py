@@ -36,10 +36,10 @@ reminders_table = sa.Table(
     schema.metadata,
     sa.Column("position", sa.BigInteger, primary_key=True, autoincrement=False),
     sa.Column("reminder_id", sa.String(36), nullable=False, unique=True),
-    sa.Column("rule", sa.String(64), nullable=False),
+    sa.Column("rule", sa.String(100), nullable=False),
     sa.Column("escalation", sa.Boolean, nullable=False),
     sa.Column("target_kind", sa.String(16), nullable=False),
-    sa.Column("target_id", sa.String(64), nullable=False, index=True),
+    sa.Column("target_id", sa.String(200), nullable=False, index=True),  # clocks: id/name
     sa.Column("stream_id", sa.String(36), nullable=False),
     sa.Column("subgroup", sa.String(64)),
     sa.Column("title", sa.Text, nullable=False),
@@ -167,9 +167,7 @@ def _evolve(row: dict[str, Any], event: Any) -> None:
 def reminders(engine: sa.Engine, after: int, limit: int) -> tuple[list[dict[str, Any]], int]:
     """Reminders issued after log position `after`, oldest first, and the position to page on."""
     table = reminders_table
-    query = (
-        sa.select(table).where(table.c.position > after).order_by(table.c.position).limit(limit)
-    )
+    query = sa.select(table).where(table.c.position > after).order_by(table.c.position).limit(limit)
     with engine.connect() as conn:
         rows = conn.execute(query).mappings().all()
     return [_entry(row) for row in rows], (rows[-1]["position"] if rows else after)
@@ -186,9 +184,7 @@ def deliverable(engine: sa.Engine, now: datetime) -> list[str]:
             sa.or_(
                 table.c.delivery == PENDING,
                 sa.and_(table.c.delivery == FAILED, table.c.retry_after <= moment),
-                sa.and_(
-                    table.c.delivery == CLAIMED, table.c.claimed_at <= moment - CLAIM_EXPIRES
-                ),
+                sa.and_(table.c.delivery == CLAIMED, table.c.claimed_at <= moment - CLAIM_EXPIRES),
             )
         )
         .order_by(table.c.position)

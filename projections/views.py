@@ -23,6 +23,7 @@ from projections import (
     schema,
 )
 from projections.records import stream_type
+from projections.reminder_log import ReminderLogView
 
 Batch = Sequence[tuple[int, Any]]
 Doc = dict[str, Any]
@@ -193,6 +194,7 @@ def default_views(framework: Framework, calendar: WorkingCalendar) -> list[View]
         ItemSummaryView(),
         CaseReviewView(framework, calendar),
         AuditView(),
+        ReminderLogView(),
         AuditTrailView(subgroup_of),
     ]
 

@@ -64,7 +64,7 @@ class Reminders:
         clock: Clock,
         sources: Sources,
         directory: Directory,
-        notifier: Notifier,
+        notifier: Notifier | None,
         compose: Compose,
         board_recipients: Sequence[str] = (),
     ) -> None:
@@ -87,7 +87,10 @@ class Reminders:
         return Sweep(issued, cancelled)
 
     def deliver(self, limit: int = 200) -> int:
-        """Sends the reminders due a delivery attempt now; returns how many were delivered."""
+        """Sends the reminders due a delivery attempt now; returns how many were delivered.
+        Without a notifier (no SMTP configured) reminders stay pending, untouched."""
+        if self.notifier is None:
+            return 0
         delivered = 0
         for reminder_id in self.sources.deliverable(self.clock())[:limit]:
             delivered += self._deliver(self.log.load(UUID(reminder_id), Reminder, "reminder"))
@@ -129,6 +132,7 @@ class Reminders:
         attempt = reminder.claim(now)
         if not self._record(reminder):
             return 0  # another worker claimed it first
+        assert self.notifier is not None
         try:
             self.notifier.send(self.compose(reminder, local_date(now, self.framework.timezone)))
         except DeliveryError as error:

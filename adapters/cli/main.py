@@ -128,3 +128,56 @@ def projections_rebuild(database_url: str | None, framework: Path | None) -> Non
         ll.close()
     click.echo("rebuilt item_summary, follow-ups and audit_trail up to log position:")
     click.echo(position)
+
+
+@main.command()
+@store_options
+def worker(database_url: str | None, framework: Path | None) -> None:
+    """Run the scheduled jobs (projections, reminder sweeps and deliveries) without the API."""
+    import signal
+    import threading
+
+    from adapters.logging import configure_logging
+    from adapters.scheduler import start_scheduler, stop_scheduler
+
+    settings = settings_from(database_url=database_url, framework=framework)
+    configure_logging(settings.log_level)
+    ll = open_learnloop(settings)
+    stopped = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopped.set())
+    scheduler = start_scheduler(ll)
+    try:
+        stopped.wait()
+    finally:
+        stop_scheduler(scheduler)
+        ll.close()
+
+
+@main.group()
+def reminders() -> None:
+    """Follow-up reminders."""
+
+
+@reminders.command("run")
+@click.option("--as-of", "as_of", default=None, help="ISO 8601 timestamp (default: now)")
+@store_options
+def reminders_run(as_of: str | None, database_url: str | None, framework: Path | None) -> None:
+    """One follow-up sweep as at that time, then one delivery run; prints how many reminders
+    the sweep issued, alone on the last line."""
+    from adapters.http.params import parse_timestamp
+    from domain.errors import InvalidField
+
+    try:
+        moment = parse_timestamp(as_of, "--as-of") if as_of else None
+    except InvalidField as exc:
+        raise click.BadParameter(exc.message, param_hint="--as-of") from None
+    ll = open_learnloop(settings_from(database_url=database_url, framework=framework))
+    try:
+        ll.projector.catch_up()
+        result = ll.reminders.sweep(moment)
+        delivered = ll.reminders.deliver()
+    finally:
+        ll.close()
+    click.echo(f"cancelled {result.cancelled}; delivered {delivered}; issued:")
+    click.echo(result.issued)

@@ -14,7 +14,7 @@ from adapters.http import problems
 from adapters.http.request_id import RequestId
 from adapters.http.routes import audits, case_reviews, inspection, items
 from adapters.http.routes import framework as framework_routes
-from adapters.scheduler import start_scheduler
+from adapters.scheduler import start_scheduler, stop_scheduler
 from adapters.settings import Settings
 from domain.framework import Framework
 
@@ -37,7 +37,7 @@ def create_app(
             yield
         finally:
             if scheduler is not None:
-                scheduler.shutdown(wait=True)
+                stop_scheduler(scheduler)
             if learnloop is None:
                 ll.close()
 

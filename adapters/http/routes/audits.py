@@ -55,7 +55,7 @@ def get_audit(audit_id: str, ll: App, _: Reader, response: Response) -> dict[str
 
 @router.get("/{audit_id}/history")
 def history(audit_id: str, ll: App, _: Reader) -> dict[str, Any]:
-    events = ll.read_models.history(str(_id(audit_id)))
+    events = ll.read_models.history(str(_id(audit_id)), "audit")
     if not events:
         raise NotFound("audit", audit_id)
     return {"events": events}

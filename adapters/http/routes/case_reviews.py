@@ -61,7 +61,7 @@ def get_review(review_id: str, ll: App, _: Reader, response: Response) -> dict[s
 
 @router.get("/{review_id}/history")
 def history(review_id: str, ll: App, _: Reader) -> dict[str, Any]:
-    events = ll.read_models.history(str(_id(review_id)))
+    events = ll.read_models.history(str(_id(review_id)), "case_review")
     if not events:
         raise NotFound("case review", review_id)
     return {"events": events}

@@ -101,7 +101,7 @@ def _as_it_stood(ll: App, item_id: UUID, moment: datetime, response: Response) -
 
 @router.get("/{item_id}/history")
 def history(item_id: str, ll: App, _: Reader) -> dict[str, Any]:
-    events = ll.read_models.history(str(_id(item_id)))
+    events = ll.read_models.history(str(_id(item_id)), "learning_item")
     if not events:
         raise NotFound("learning item", item_id)
     return {"events": events}

@@ -1,0 +1,23 @@
+"""Reminders: every reminder issued, in the order issued, with what became of its delivery."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from adapters.http.auth import App, Reader
+from projections import reminder_log
+
+router = APIRouter(prefix="/api/v1", tags=["reminders"])
+
+
+@router.get("/reminders")
+def reminders(
+    ll: App,
+    _: Reader,
+    after: Annotated[int, Query(ge=0, description="a position from a previous next_after")] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> dict[str, Any]:
+    found, next_after = reminder_log.reminders(ll.read_models.engine, after, limit)
+    return {"reminders": found, "next_after": next_after}

@@ -1,0 +1,74 @@
+"""What the reminder sweep reads: every open target with a due date, and the reminders not yet
+delivered. Implements `services.reminders.Sources` over the read models."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+
+from domain.framework import Framework
+from domain.reminders import FollowUp
+from projections import reminder_log, schema
+
+
+class ReminderSources:
+    def __init__(self, engine: sa.Engine, framework: Framework) -> None:
+        self.engine = engine
+        self.review_subgroup = framework.case_reviews.subgroup if framework.case_reviews else None
+        self.audit_subgroup = framework.audits.subgroup if framework.audits else None
+
+    def follow_ups(self) -> list[FollowUp]:
+        follow, clocks, audits = schema.follow_ups, schema.review_clocks, schema.audits
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(follow)).mappings().all()
+            running = conn.execute(sa.select(clocks).where(clocks.c.met_on.is_(None))).mappings()
+            clock_rows = running.all()
+            planned = sa.select(audits.c.doc).where(audits.c.status == "planned")
+            audit_docs = conn.execute(planned).scalars().all()
+        return (
+            [_item_follow_up(row) for row in rows]
+            + [self._clock(row) for row in clock_rows]
+            + [self._audit(doc) for doc in audit_docs]
+        )
+
+    def undelivered(self) -> set[str]:
+        return reminder_log.undelivered_ids(self.engine)
+
+    def deliverable(self, now: datetime) -> list[str]:
+        return reminder_log.deliverable(self.engine, now)
+
+    def _clock(self, row: sa.RowMapping) -> FollowUp:
+        return FollowUp(
+            kind="clock",
+            target_id=f"{row['review_id']}/{row['name']}",
+            stream_id=row["review_id"],
+            subgroup=self.review_subgroup,
+            due=row["due"],
+            title=f"Case review {row['case_reference']}",
+            description=row["label"],
+        )
+
+    def _audit(self, doc: dict) -> FollowUp:
+        return FollowUp(
+            kind="audit",
+            target_id=doc["id"],
+            stream_id=doc["id"],
+            subgroup=self.audit_subgroup,
+            due=date.fromisoformat(doc["planned_for"]),
+            title=f"Audit: {doc['theme']}",
+            description=doc["kind"].replace("_", " "),
+        )
+
+
+def _item_follow_up(row: sa.RowMapping) -> FollowUp:
+    return FollowUp(
+        kind=row["kind"],
+        target_id=row["target_id"],
+        stream_id=row["item_id"],
+        subgroup=row["subgroup"],
+        due=row["due"],
+        title=row["item_title"],
+        description=row["description"],
+        owner_email=row["owner_email"],
+    )
