@@ -87,6 +87,21 @@ class LearningItems:
             lambda item, now: item.report_progress(action_id, actor=actor, now=now, **fields),
         )
 
+    def amend_action(
+        self,
+        item_id: UUID,
+        action_id: str,
+        actor: Actor,
+        expected_version: Expected = None,
+        **fields: Any,
+    ) -> None:
+        self._change(
+            item_id,
+            actor,
+            expected_version,
+            lambda item, now: item.amend_action(action_id, actor=actor, now=now, **fields),
+        )
+
     def define_measure(
         self, item_id: UUID, actor: Actor, expected_version: Expected = None, **fields: Any
     ) -> str:

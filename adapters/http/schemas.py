@@ -66,6 +66,13 @@ class ProgressUpdate(Body):
     note: Text = ""
 
 
+class ActionAmendment(Body):
+    owner: Short | None = None
+    owner_email: Email = None
+    due: IsoDate | None = None
+    reason: Text
+
+
 class NewMeasure(Body):
     kind: Short
     description: Text

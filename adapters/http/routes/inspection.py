@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
 from adapters.http.auth import App, Reader
 from adapters.http.params import parse_timestamp
+from domain.reminders import next_reminder
 from projections.queries import AuditFilter
 
 router = APIRouter(prefix="/api/v1", tags=["inspection"])
@@ -43,4 +44,13 @@ def follow_ups(
 ) -> dict[str, Any]:
     today = ll.learning.today()
     items = ll.read_models.follow_ups(today, today + timedelta(days=within_days))
+    for item in items:
+        upcoming = next_reminder(
+            ll.framework.reminders, item["kind"], date.fromisoformat(item["due"]), today
+        )
+        item["next_reminder"] = (
+            {"rule": upcoming[0].name, "label": upcoming[0].label, "on": upcoming[1].isoformat()}
+            if upcoming
+            else None
+        )
     return {"as_of": today.isoformat(), "within_days": within_days, "follow_ups": items}

@@ -140,6 +140,22 @@ def report_progress(
     return _part(_current(ll, uid, response), "actions", action_id)
 
 
+@router.post("/{item_id}/actions/{action_id}/amendments", status_code=201)
+def amend_action(
+    item_id: str,
+    action_id: str,
+    body: schemas.ActionAmendment,
+    ll: App,
+    actor: CurrentActor,
+    response: Response,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    """A new owner (with the owner's email) or a new due date; history keeps the old values."""
+    uid = _id(item_id)
+    ll.learning.amend_action(uid, action_id, actor, expected_version(if_match), **body.model_dump())
+    return _part(_current(ll, uid, response), "actions", action_id)
+
+
 @router.post("/{item_id}/measures", status_code=201)
 def define_measure(
     item_id: str,
