@@ -39,7 +39,7 @@ STATUSES = (
     "closed",
 )
 
-_CASE_REFERENCE = re.compile(r"[A-Za-z0-9/-]+")
+_CASE_REFERENCE = re.compile(r"[A-Za-z0-9/-]{1,100}")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _URL = re.compile(r"https?://\S+")
 
@@ -225,7 +225,7 @@ class CaseReview(Aggregate):
         if not isinstance(case_reference, str) or not _CASE_REFERENCE.fullmatch(case_reference):
             raise InvalidField(
                 "case_reference",
-                "a reference, never a name: letters, digits, '-' and '/' only",
+                "a reference, never a name: letters, digits, '-' and '/' only, at most 100",
             )
         agency = framework.agency(notifying_agency, "notifying_agency")
         day = _day(notified_on, "notified_on")

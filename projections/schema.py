@@ -7,7 +7,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 # Bump when a view's tables or folds change: a store built by another version is rebuilt at
 # start-up (read models are derived; the event log is never touched).
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 metadata = sa.MetaData()
 Json = sa.JSON().with_variant(JSONB(), "postgresql")
@@ -83,7 +83,7 @@ case_reviews = sa.Table(
     "view_case_reviews",
     metadata,
     sa.Column("id", sa.String(36), primary_key=True),
-    sa.Column("case_reference", sa.String(100), nullable=False, index=True),
+    sa.Column("case_reference", sa.Text, nullable=False, index=True),
     sa.Column("status", sa.String(32), nullable=False, index=True),
     sa.Column("created_at", sa.String(40), nullable=False),
     sa.Column("doc", Json, nullable=False),
@@ -94,7 +94,7 @@ review_clocks = sa.Table(
     metadata,
     sa.Column("review_id", sa.String(36), primary_key=True),
     sa.Column("name", sa.String(64), primary_key=True),
-    sa.Column("case_reference", sa.String(100), nullable=False),
+    sa.Column("case_reference", sa.Text, nullable=False),
     sa.Column("label", sa.Text, nullable=False),
     sa.Column("due", sa.Date, nullable=False, index=True),
     sa.Column("met_on", sa.Date),

@@ -101,7 +101,7 @@ class Correction(Body):
 
 
 class Notification(Body):
-    case_reference: Short
+    case_reference: Annotated[str, Field(max_length=100)]
     notified_on: IsoDate
     notifying_agency: Short
     summary: Text
