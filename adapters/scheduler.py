@@ -41,15 +41,37 @@ class SchedulerLock:
 
     def acquire(self) -> bool:
         with self._mutex:
+            if self._held is not None and not self._still_held():
+                self._drop()
             if self._held is None:
                 self._held = self._try()
             return self._held is not None
 
     def release(self) -> None:
         with self._mutex:
-            held, self._held = self._held, None
+            self._drop()
+
+    def _still_held(self) -> bool:
+        """An advisory lock lives as long as its session: if the server ended the session
+        (restart, failover, an idle timeout) another process may hold the lock now."""
+        if not isinstance(self._held, sa.Connection):
+            return True
+        try:
+            query = sa.text(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                " AND pid = pg_backend_pid()"
+            )
+            held = bool(self._held.execute(query).scalar())
+            self._held.commit()
+            return held
+        except sa.exc.DBAPIError:
+            return False
+
+    def _drop(self) -> None:
+        held, self._held = self._held, None
         if isinstance(held, sa.Connection):
-            held.close()  # ends the session, and with it the advisory lock
+            held.invalidate()  # close the session itself, not back to the pool: unlocks
+            held.close()
         elif held is not None and hasattr(held, "close"):
             held.close()
 

@@ -51,14 +51,19 @@ def _means_chosen(doc: Doc, data: dict[str, Any], event: Any) -> Doc:
         "owner_email": data["owner_email"],
         "due": data["due"],
         "status": loop.NOT_STARTED,
+        "chosen_at": jsonable(event.timestamp),
+        "completed_at": None,
     }
     doc["actions"] = [*doc["actions"], action]
     return doc
 
 
 def _progress_reported(doc: Doc, data: dict[str, Any], event: Any) -> Doc:
+    completed_at = jsonable(event.timestamp) if data["status"] == loop.COMPLETE else None
     doc["actions"] = [
-        {**a, "status": data["status"]} if a["id"] == data["action_id"] else a
+        {**a, "status": data["status"], "completed_at": completed_at}
+        if a["id"] == data["action_id"]
+        else a
         for a in doc["actions"]
     ]
     return doc
@@ -70,8 +75,10 @@ def _measure_defined(doc: Doc, data: dict[str, Any], event: Any) -> Doc:
         "kind": data["kind"],
         "description": data["description"],
         "review_due": data["review_due"],
+        "indicator": data.get("indicator"),
         "outcome": None,
         "evidence": [],
+        "defined_at": jsonable(event.timestamp),
     }
     doc["measures"] = [*doc["measures"], measure]
     return doc

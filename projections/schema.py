@@ -7,7 +7,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 # Bump when a view's tables or folds change: a store built by another version is rebuilt at
 # start-up (read models are derived; the event log is never touched).
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 metadata = sa.MetaData()
 Json = sa.JSON().with_variant(JSONB(), "postgresql")
@@ -110,3 +110,24 @@ audits = sa.Table(
     sa.Column("created_at", sa.String(40), nullable=False),
     sa.Column("doc", Json, nullable=False),
 )
+
+
+def versions_table(name: str) -> sa.Table:
+    """Every version of a view's documents, with the log positions it held between, so a
+    report can read the views as they stood at any position (issue 5: reports "as at")."""
+    return sa.Table(
+        name,
+        metadata,
+        sa.Column("id", sa.String(36), primary_key=True),
+        sa.Column("position", sa.BigInteger, primary_key=True, autoincrement=False),
+        sa.Column("valid_to", sa.BigInteger),
+        sa.Column("created_on", sa.Date, nullable=False),
+        sa.Column("closed_on", sa.Date),
+        sa.Column("doc", Json, nullable=False),
+        sa.Index(f"ix_{name}_span", "created_on", "closed_on"),
+    )
+
+
+item_versions = versions_table("view_item_versions")
+case_review_versions = versions_table("view_case_review_versions")
+audit_versions = versions_table("view_audit_versions")

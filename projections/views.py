@@ -43,12 +43,17 @@ class DocumentView:
     name: str
     stream: str
     table: sa.Table
+    versions: sa.Table | None = None
     derived: sa.Table | None = None
     derived_key: str = "item_id"
 
     @property
     def tables(self) -> tuple[sa.Table, ...]:
-        return (self.table,) if self.derived is None else (self.table, self.derived)
+        return tuple(t for t in (self.table, self.versions, self.derived) if t is not None)
+
+    def span(self, doc: Doc) -> tuple[date, date | None]:
+        """The dates a document's subject was open between, for finding a year's documents."""
+        raise NotImplementedError
 
     def evolve(self, doc: Doc | None, event: Any) -> Doc:
         raise NotImplementedError
@@ -60,16 +65,20 @@ class DocumentView:
         return []
 
     def apply(self, conn: sa.Connection, batch: Batch) -> None:
-        events = [e for _, e in batch if stream_type(e) == self.stream]
+        events = [(p, e) for p, e in batch if stream_type(e) == self.stream]
         if not events:
             return
-        ids = list(dict.fromkeys(str(e.originator_id) for e in events))
+        ids = list(dict.fromkeys(str(e.originator_id) for _, e in events))
         table = self.table
         query = sa.select(table.c.id, table.c.doc).where(table.c.id.in_(ids))
         docs = dict(conn.execute(query).all())
-        for event in events:
+        versions: list[dict[str, Any]] = []
+        for position, event in events:
             key = str(event.originator_id)
             docs[key] = self.evolve(docs.get(key), event)
+            versions.append({"id": key, "position": position, "doc": docs[key]})
+        if self.versions is not None:
+            self._write_versions(conn, versions)
         conn.execute(sa.delete(table).where(table.c.id.in_(ids)))
         conn.execute(sa.insert(table), [self.row(docs[key]) for key in ids])
         if self.derived is not None:
@@ -80,13 +89,51 @@ class DocumentView:
                 conn.execute(sa.insert(derived), rows)
 
 
+    def _write_versions(self, conn: sa.Connection, versions: list[dict[str, Any]]) -> None:
+        """Closes each document's open version at the batch's first new one, and chains the
+        batch's versions, each valid until the next."""
+        assert self.versions is not None
+        table = self.versions
+        first: dict[str, int] = {}
+        following: dict[int, int] = {}
+        last: dict[str, int] = {}
+        for version in versions:
+            key, position = version["id"], version["position"]
+            first.setdefault(key, position)
+            if key in last:
+                following[last[key]] = position
+            last[key] = position
+        conn.execute(
+            sa.update(table)
+            .where(table.c.id == sa.bindparam("key"), table.c.valid_to.is_(None))
+            .values(valid_to=sa.bindparam("until")),
+            [{"key": key, "until": position} for key, position in first.items()],
+        )
+        rows = []
+        for version in versions:
+            created_on, closed_on = self.span(version["doc"])
+            rows.append(
+                {
+                    **version,
+                    "valid_to": following.get(version["position"]),
+                    "created_on": created_on,
+                    "closed_on": closed_on,
+                }
+            )
+        conn.execute(sa.insert(table), rows)
+
+
 class ItemSummaryView(DocumentView):
     """Item summaries, and the follow-ups derived from them."""
 
     name = "item_summary"
     stream = "learning_item"
     table = schema.items
+    versions = schema.item_versions
     derived = schema.follow_ups
+
+    def span(self, doc: Doc) -> tuple[date, date | None]:
+        return date.fromisoformat(doc["identified_on"]), _day(doc["closed_at"])
 
     def evolve(self, doc: Doc | None, event: Any) -> Doc:
         return item_summary.evolve(doc, event)
@@ -104,6 +151,7 @@ class CaseReviewView(DocumentView):
     name = "case_reviews"
     stream = "case_review"
     table = schema.case_reviews
+    versions = schema.case_review_versions
     derived = schema.review_clocks
     derived_key = "review_id"
 
@@ -120,6 +168,12 @@ class CaseReviewView(DocumentView):
 
     def row(self, doc: Doc) -> dict[str, Any]:
         return _row(doc, case_reference=doc["case_reference"], status=doc["status"])
+
+    def span(self, doc: Doc) -> tuple[date, date | None]:
+        ended = doc["publication"]["published_on"] if doc["publication"] else None
+        if ended is None and doc["status"] == "closed":
+            ended = doc["decision"]["decided_on"]
+        return date.fromisoformat(doc["notified_on"]), _day(ended)
 
     def derive(self, doc: Doc) -> list[dict[str, Any]]:
         return [
@@ -139,6 +193,13 @@ class AuditView(DocumentView):
     name = "audits"
     stream = "audit"
     table = schema.audits
+    versions = schema.audit_versions
+
+    def span(self, doc: Doc) -> tuple[date, date | None]:
+        completion = doc["completion"]
+        return date.fromisoformat(doc["planned_on"]), _day(
+            completion["completed_on"] if completion else None
+        )
 
     def evolve(self, doc: Doc | None, event: Any) -> Doc:
         return audit_summary.evolve(doc, event)
@@ -201,3 +262,9 @@ def default_views(framework: Framework, calendar: WorkingCalendar) -> list[View]
 
 def _row(doc: Doc, **columns: Any) -> dict[str, Any]:
     return {"id": doc["id"], "created_at": doc["created_at"], "doc": doc, **columns}
+
+
+def _day(value: str | None) -> date | None:
+    """The date of an ISO date or timestamp (timestamps are UTC; a day either side does not
+    matter for finding a year's documents, which the report then filters exactly)."""
+    return date.fromisoformat(value[:10]) if value else None

@@ -34,6 +34,8 @@ class Sources(Protocol):
 
     def follow_ups(self) -> list[FollowUp]: ...
 
+    def latest_occurrences(self) -> dict[tuple[str, date], date]: ...
+
     def undelivered(self) -> set[str]: ...
 
     def deliverable(self, now: datetime) -> list[str]: ...
@@ -82,7 +84,11 @@ class Reminders:
         today = local_date(as_of or self.clock(), self.framework.timezone)
         follow_ups = self.sources.follow_ups()
         owed = reminders.owed(follow_ups, self.framework.reminders, today, self.recipients)
-        issued = sum(self._issue(o) for o in owed)
+        # A sweep as at an earlier time than one before it (a clock moved back) must not issue
+        # what a later reminder for the same target and due date has already overtaken.
+        latest = self.sources.latest_occurrences()
+        fresh = [o for o in owed if o.occurrence >= latest.get(_target_key(o), o.occurrence)]
+        issued = sum(self._issue(o) for o in fresh)
         cancelled = self._cancel_what_is_not_owed(follow_ups, owed)
         return Sweep(issued, cancelled)
 
@@ -169,6 +175,10 @@ def _why_not_owed(
     if now_owed.occurrence > reminder.occurrence:
         return "a later reminder superseded it"
     return None
+
+
+def _target_key(owed: Owed) -> tuple[str, date]:
+    return owed.follow_up.target_id, owed.follow_up.due
 
 
 def _backoff(attempt: int) -> timedelta:

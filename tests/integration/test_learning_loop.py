@@ -88,6 +88,8 @@ def test_full_loop_shows_each_step_at_once(ll, actors, clock):
             "owner_email": None,
             "due": "2026-06-30",
             "status": "not_started",
+            "chosen_at": clock.now.isoformat(),
+            "completed_at": None,
             "rag": "green",
         }
     ]

@@ -1,0 +1,202 @@
+"""The multi-agency dataset: one document per indicator with every value submitted (and each
+correction), and the period's comparators; read with each series' trend, its major changes and
+each value's position against statistical neighbours and England.
+
+The fold stores what was submitted; `analysed` reads it (a pure function of the document), so a
+change to how trends are read needs no rebuild. `IndicatorMeasures` finds the measures that name
+an indicator, for the dataset service (`services.dataset.LinkedMeasures`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import sqlalchemy as sa
+
+from domain import indicator as rules
+from domain import loop
+from domain.indicator import Indicator, Quarter
+from projections import schema
+from projections.records import actor_of, event_data, event_type, jsonable
+from projections.views import DocumentView
+
+Doc = dict[str, Any]
+COMPARATORS = ("statistical_neighbours", "england")
+
+indicators = sa.Table(
+    "view_indicators",
+    schema.metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("code", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("doc", schema.Json, nullable=False),
+)
+
+
+def evolve(doc: Doc | None, event: Any) -> Doc:
+    kind = event_type(event)
+    data = event_data(event)
+    if kind == "Defined":
+        doc = {
+            "id": str(event.originator_id),
+            **data,
+            "values": [],
+            "comparators": {},
+            "defined_by": actor_of(event),
+            "created_at": jsonable(event.timestamp),
+        }
+    else:
+        assert doc is not None, f"{kind} before Defined"
+        doc = _CHANGES[kind](dict(doc), data, event)
+        comparators = dict(doc["comparators"])
+        given = {k: data[k] for k in COMPARATORS if data[k] is not None}
+        if given:
+            comparators[data["period"]] = {**comparators.get(data["period"], {}), **given}
+        doc["comparators"] = comparators
+    doc["version"] = event.originator_version
+    doc["updated_at"] = jsonable(event.timestamp)
+    return doc
+
+
+def _submitted(doc: Doc, data: dict[str, Any], event: Any) -> Doc:
+    entry = {
+        **data,
+        "submitted_at": jsonable(event.timestamp),
+        "submitted_by": actor_of(event),
+        "corrections": [],
+    }
+    values = [*doc["values"], entry]
+    doc["values"] = sorted(values, key=lambda v: (v["period"], v["agency"]))
+    return doc
+
+
+def _corrected(doc: Doc, data: dict[str, Any], event: Any) -> Doc:
+    correction = {
+        **data,
+        "corrected_at": jsonable(event.timestamp),
+        "corrected_by": actor_of(event),
+    }
+    del correction["period"], correction["agency"]
+    changed = {k: data[k] for k in ("commentary", *COMPARATORS) if data[k] is not None}
+    doc["values"] = [
+        {**v, **changed, "value": data["value"], "corrections": [*v["corrections"], correction]}
+        if (v["period"], v["agency"]) == (data["period"], data["agency"])
+        else v
+        for v in doc["values"]
+    ]
+    return doc
+
+
+_CHANGES = {"ValueSubmitted": _submitted, "ValueCorrected": _corrected}
+
+
+def analysed(doc: Doc) -> Doc:
+    """The document as read: each agency's trend over its latest four quarters (`trend` is
+    theirs when they agree, else `mixed`), the major quarter-on-quarter changes, and each
+    value's change and position against the period's comparators."""
+    polarity = doc["polarity"]
+    series: dict[str, list[tuple[Quarter, float]]] = defaultdict(list)
+    for value in doc["values"]:
+        series[value["agency"]].append((Quarter.parse(value["period"]), value["value"]))
+    trends = {agency: rules.trend(points, polarity) for agency, points in series.items()}
+    changes = {
+        (agency, str(change.period)): change
+        for agency, points in series.items()
+        for change in rules.changes(points, polarity, doc["major_change_pct"])
+    }
+    values = [_read(v, changes.get((v["agency"], v["period"])), doc) for v in doc["values"]]
+    major = [
+        {"agency": agency, **_change(change)}
+        for (agency, _), change in sorted(changes.items(), key=lambda kv: (kv[0][1], kv[0][0]))
+        if change.major
+    ]
+    return {
+        **doc,
+        "values": values,
+        "comparators": [{"period": p, **doc["comparators"][p]} for p in sorted(doc["comparators"])],
+        "latest_period": max((v["period"] for v in values), default=None),
+        "trend": rules.overall_trend(trends.values()),
+        "trends": trends,
+        "major_changes": major,
+    }
+
+
+def _read(value: Doc, change: rules.Change | None, doc: Doc) -> Doc:
+    comparators = doc["comparators"].get(value["period"], {})
+    position = {
+        name: rules.compare(value["value"], comparators.get(name), doc["polarity"])
+        for name in COMPARATORS
+    }
+    return {
+        **value,
+        "change_pct": _rounded(change.change_pct) if change else None,
+        "major_change": bool(change and change.major),
+        "position": position,
+    }
+
+
+def _change(change: rules.Change) -> Doc:
+    return {
+        "period": str(change.period),
+        "previous_period": str(change.previous_period),
+        "previous_value": change.previous_value,
+        "value": change.value,
+        "change_pct": _rounded(change.change_pct),
+        "direction": change.direction,
+    }
+
+
+def _rounded(pct: float | None) -> float | None:
+    return round(pct, 2) if pct is not None else None
+
+
+class IndicatorView(DocumentView):
+    name = "indicators"
+    stream = "indicator"
+    table = indicators
+
+    def evolve(self, doc: Doc | None, event: Any) -> Doc:
+        return evolve(doc, event)
+
+    def row(self, doc: Doc) -> dict[str, Any]:
+        return {"id": doc["id"], "code": doc["code"], "created_at": doc["created_at"], "doc": doc}
+
+
+# -- reading ------------------------------------------------------------------------------------
+
+
+def indicator(engine: sa.Engine, code: str) -> Doc | None:
+    """The indicator with `code` (any case), analysed; None if there is none."""
+    query = sa.select(indicators.c.doc).where(indicators.c.id == str(Indicator.id_for(code)))
+    with engine.connect() as conn:
+        doc = conn.execute(query).scalar()
+    return analysed(doc) if doc is not None else None
+
+
+def all_indicators(engine: sa.Engine) -> list[Doc]:
+    """Every indicator, by code, with its trend and latest period but not its values."""
+    query = sa.select(indicators.c.doc).order_by(indicators.c.code)
+    with engine.connect() as conn:
+        docs = [analysed(doc) for doc in conn.execute(query).scalars()]
+    return [{k: v for k, v in doc.items() if k != "values"} for doc in docs]
+
+
+class IndicatorMeasures:
+    """The measures of open learning items that name an indicator, from the item summaries."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+
+    def naming(self, code: str) -> list[tuple[str, str]]:
+        items = schema.items
+        query = sa.select(items.c.doc).where(items.c.stage != loop.CLOSED).order_by(items.c.id)
+        wanted = code.casefold()
+        with self.engine.connect() as conn:
+            docs = conn.execute(query).scalars().all()
+        return [
+            (doc["id"], m["id"])
+            for doc in docs
+            for m in doc["measures"]
+            if (m.get("indicator") or {}).get("code", "").casefold() == wanted
+        ]
