@@ -12,7 +12,15 @@ from fastapi.responses import JSONResponse
 from adapters.bootstrap import Clock, Learnloop, bootstrap, system_clock
 from adapters.http import problems
 from adapters.http.request_id import RequestId
-from adapters.http.routes import audits, calendar, case_reviews, inspection, items, reminders
+from adapters.http.routes import (
+    audits,
+    calendar,
+    case_reviews,
+    inspection,
+    items,
+    reminders,
+    reports,
+)
 from adapters.http.routes import framework as framework_routes
 from adapters.scheduler import start_scheduler, stop_scheduler
 from adapters.settings import Settings
@@ -61,6 +69,7 @@ def create_app(
             return JSONResponse({"status": "unavailable"}, status_code=503)
         return {"status": "ok"}
 
-    for routes in (framework_routes, items, case_reviews, audits, inspection, reminders, calendar):
+    routers = (framework_routes, items, case_reviews, audits, inspection, reminders, calendar)
+    for routes in (*routers, reports):
         app.include_router(routes.router)
     return app

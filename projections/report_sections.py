@@ -1,0 +1,278 @@
+"""The annual report's sections, computed from documents as they stood: pure functions."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from domain import loop
+from domain.framework import Framework, Subgroup
+
+Doc = dict[str, Any]
+LITTLE_PROGRESS_DAYS = 90
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date
+    reference_day: date  # what is overdue is judged on this day: the year's end, or today
+    timezone: str
+
+    def holds(self, day: date | None) -> bool:
+        return day is not None and self.start <= day <= self.end
+
+    def day_of(self, timestamp: str | None) -> date | None:
+        if timestamp is None:
+            return None
+        return loop.local_date(datetime.fromisoformat(timestamp), self.timezone)
+
+
+def learning(items: list[Doc], framework: Framework, period: Period) -> dict[str, Any]:
+    subgroups = [
+        _subgroup(s, [d for d in items if d["subgroup"] == s.slug], period)
+        for s in framework.subgroups
+    ]
+    totals = {
+        key: sum(s[key] for s in subgroups)
+        for key in (
+            "needs_identified",
+            "measures_defined",
+            "closed_with_evidence",
+            "closed_by_override",
+        )
+    }
+    totals |= {
+        f"actions_{key}": sum(s["actions"][key] for s in subgroups)
+        for key in ("chosen", "completed", "overdue")
+    }
+    totals["evidence"] = {o: sum(s["evidence"][o] for s in subgroups) for o in loop.OUTCOMES}
+    return {
+        "totals": totals,
+        "subgroups": subgroups,
+        "impact": _impact(items, framework, period),
+        "little_progress": _little_progress(items, period),
+    }
+
+
+def _subgroup(subgroup: Subgroup, items: list[Doc], period: Period) -> dict[str, Any]:
+    identified = [d for d in items if period.holds(date.fromisoformat(d["identified_on"]))]
+    sources = Counter(d["source"]["kind"] for d in identified)
+    actions = [a for d in items for a in d["actions"]]
+    open_items = [d for d in items if d["closed_at"] is None]
+    rags = Counter(_rag(a, period) for a in actions)
+    evidence = [e for d in items for m in d["measures"] for e in m["evidence"]]
+    closed = [d for d in items if period.holds(period.day_of(d["closed_at"]))]
+    overrides = [d for d in closed if d["closure"]["override_reason"]]
+    return {
+        "slug": subgroup.slug,
+        "name": subgroup.name,
+        "scope": subgroup.scope,
+        "needs_identified": len(identified),
+        "sources": [
+            {"slug": o.slug, "label": o.label, "count": sources[o.slug]}
+            for o in subgroup.identification_sources
+            if sources[o.slug]
+        ],
+        "actions": {
+            "chosen": sum(period.holds(period.day_of(a.get("chosen_at"))) for a in actions),
+            "completed": sum(period.holds(period.day_of(a.get("completed_at"))) for a in actions),
+            "overdue": sum(_overdue(a, period) for d in open_items for a in d["actions"]),
+            "by_rag": {k: rags[k] for k in (loop.GREEN, loop.AMBER, loop.RED, loop.COMPLETE)},
+        },
+        "measures_defined": sum(
+            period.holds(period.day_of(m.get("defined_at"))) for d in items for m in d["measures"]
+        ),
+        "evidence": {
+            o: sum(
+                e["outcome"] == o and period.holds(period.day_of(e["recorded_at"]))
+                for e in evidence
+            )
+            for o in loop.OUTCOMES
+        },
+        "closed_with_evidence": len(closed) - len(overrides),
+        "closed_by_override": len(overrides),
+        "override_reasons": [
+            {"item_id": d["id"], "title": d["title"], "reason": d["closure"]["override_reason"]}
+            for d in overrides
+        ],
+        "loop": _reached(items),
+        "stages": {stage: sum(d["stage"] == stage for d in items) for stage in loop.STAGES},
+    }
+
+
+def _reached(items: list[Doc]) -> dict[str, int]:
+    """The loop as a funnel: how many items reached each stage (a closed item reached all the
+    stages it passed through)."""
+    later = {loop.EFFECTIVENESS, loop.CLOSED}
+    return {
+        loop.IDENTIFICATION: len(items),
+        loop.IMPROVEMENT: sum(bool(d["actions"]) for d in items),
+        loop.EFFECTIVENESS: sum(bool(d["actions"]) and d["stage"] in later for d in items),
+        loop.CLOSED: sum(d["stage"] == loop.CLOSED for d in items),
+    }
+
+
+def _rag(action: Doc, period: Period) -> str:
+    return loop.action_rag(
+        action["status"], date.fromisoformat(action["due"]), period.reference_day
+    )
+
+
+def _overdue(action: Doc, period: Period) -> bool:
+    return action["status"] != loop.COMPLETE and date.fromisoformat(action["due"]) < (
+        period.reference_day
+    )
+
+
+def _impact(items: list[Doc], framework: Framework, period: Period) -> list[dict[str, Any]]:
+    """Items closed in the year on `met` evidence: the need, what was done, the evidence."""
+    result = []
+    for subgroup in framework.subgroups:
+        closed = [
+            d
+            for d in items
+            if d["subgroup"] == subgroup.slug
+            and period.holds(period.day_of(d["closed_at"]))
+            and any(m["outcome"] == loop.MET for m in d["measures"])
+        ]
+        if closed:
+            result.append(
+                {
+                    "subgroup": subgroup.slug,
+                    "name": subgroup.name,
+                    "items": [_impact_item(d, subgroup) for d in closed],
+                }
+            )
+    return result
+
+
+def _impact_item(doc: Doc, subgroup: Subgroup) -> dict[str, Any]:
+    labels = {o.slug: o.label for o in subgroup.identification_sources}
+    means = {o.slug: o.label for o in subgroup.means_of_improvement}
+    kinds = {o.slug: o.label for o in subgroup.measures_of_effectiveness}
+    return {
+        "id": doc["id"],
+        "title": doc["title"],
+        "description": doc["description"],
+        "source": {
+            **doc["source"],
+            "label": labels.get(doc["source"]["kind"], doc["source"]["kind"]),
+        },
+        "actions": [
+            {
+                "means_label": means.get(a["means"], a["means"]),
+                "description": a["description"],
+                "owner": a["owner"],
+                "status": a["status"],
+            }
+            for a in doc["actions"]
+        ],
+        "evidence": [
+            {
+                "measure": kinds.get(m["kind"], m["kind"]),
+                "outcome": e["outcome"],
+                "summary": e["summary"],
+                "reference": e["reference"],
+                "recorded_at": e["recorded_at"],
+            }
+            for m in doc["measures"]
+            for e in m["evidence"]
+        ],
+        "closed_at": doc["closed_at"],
+    }
+
+
+def _little_progress(items: list[Doc], period: Period) -> list[dict[str, Any]]:
+    """Open items with no means chosen after LITTLE_PROGRESS_DAYS, or with a red action."""
+    stale_before = period.reference_day - timedelta(days=LITTLE_PROGRESS_DAYS)
+    result = []
+    for doc in items:
+        if doc["closed_at"] is not None:
+            continue
+        rags = [_rag(a, period) for a in doc["actions"]]
+        reason = None
+        if not doc["actions"] and date.fromisoformat(doc["identified_on"]) < stale_before:
+            reason = f"no means of improvement chosen in {LITTLE_PROGRESS_DAYS} days"
+        elif loop.RED in rags:
+            reason = "an action is off track or overdue"
+        if reason:
+            result.append(
+                {
+                    "id": doc["id"],
+                    "title": doc["title"],
+                    "subgroup": doc["subgroup"],
+                    "stage": doc["stage"],
+                    "rag": loop.item_rag(rags),
+                    "reason": reason,
+                }
+            )
+    return result
+
+
+def case_reviews(reviews: list[Doc], period: Period) -> dict[str, Any]:
+    def on(doc: Doc, *path: str) -> date | None:
+        value: Any = doc
+        for key in path:
+            value = value.get(key) if isinstance(value, dict) else None
+        return date.fromisoformat(value) if value else None
+
+    decided = [r for r in reviews if period.holds(on(r, "decision", "decided_on"))]
+    clocks = [c for r in reviews for c in r.get("clocks", []) if period.holds(on(c, "due"))]
+    met = sum(c["met_on"] is not None and c["met_on"] <= c["due"] for c in clocks)
+    running = sum(
+        c["met_on"] is None and date.fromisoformat(c["due"]) >= period.reference_day for c in clocks
+    )
+    return {
+        "notified": sum(period.holds(on(r, "notified_on")) for r in reviews),
+        "decided": len(decided),
+        "published": sum(period.holds(on(r, "publication", "published_on")) for r in reviews),
+        "departures": [
+            {
+                "case_reference": r["case_reference"],
+                "review_type": r["decision"]["review_type"],
+                "required": r["required"],
+                "departure_reason": r["decision"]["departure_reason"],
+            }
+            for r in decided
+            if r["decision"]["departure"]
+        ],
+        "clocks": {"met": met, "missed": len(clocks) - met - running, "running": running},
+        "reviews": [
+            {
+                "case_reference": r["case_reference"],
+                "status": r["status"],
+                "review_type": (r["decision"] or {}).get("review_type"),
+                "notified_on": r["notified_on"],
+                "published_on": (r["publication"] or {}).get("published_on"),
+                "learning_items": len(r["learning_items"]),
+            }
+            for r in reviews
+        ],
+    }
+
+
+def audits(docs: list[Doc], framework: Framework, year: int, period: Period) -> dict[str, Any]:
+    in_year = [a for a in docs if a["reporting_year"] == year]
+    return {
+        "multi_agency_case_audits": sum(a["kind"] == "multi_agency_case_audit" for a in in_year),
+        "limit": framework.audits.multi_agency_case_audits_per_year if framework.audits else 0,
+        "completed": sum(
+            a["completion"] is not None
+            and period.holds(date.fromisoformat(a["completion"]["completed_on"]))
+            for a in docs
+        ),
+        "by_kind": dict(Counter(a["kind"] for a in in_year)),
+        "audits": [
+            {
+                "kind": a["kind"],
+                "theme": a["theme"],
+                "planned_for": a["planned_for"],
+                "status": a["status"],
+                "findings": len(a["findings"]),
+            }
+            for a in in_year
+        ],
+    }
