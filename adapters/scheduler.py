@@ -54,6 +54,8 @@ class SchedulerLock:
     def _still_held(self) -> bool:
         """An advisory lock lives as long as its session: if the server ended the session
         (restart, failover, an idle timeout) another process may hold the lock now."""
+        if hasattr(self._held, "fileno"):
+            return _same_file(self._held)
         if not isinstance(self._held, sa.Connection):
             return True
         try:
@@ -102,6 +104,14 @@ def _flock(path: Path) -> IO[str] | None:
     handle.write(f"{os.getpid()}\n")
     handle.flush()
     return handle
+
+
+def _same_file(handle: IO[str]) -> bool:
+    """A lock file deleted (or replaced) while held would let another process lock a new one."""
+    try:
+        return os.fstat(handle.fileno()).st_ino == os.stat(handle.name).st_ino
+    except OSError:
+        return False
 
 
 def start_scheduler(ll: Learnloop, lock: SchedulerLock | None = None) -> BackgroundScheduler:

@@ -527,17 +527,6 @@ def test_a_clock_moved_backwards_neither_doubles_nor_cancels_what_was_delivered(
     assert_each_message_once(smtp)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: a sweep as at an earlier date than an earlier sweep issues reminders that sweep "
-        "had already superseded (services.reminders.Reminders.sweep / domain.reminders.owed keep "
-        "no per-target high-water mark and _why_not_owed ignores occurrences older than the "
-        "current one): after a first sweep at day 40 (Jun 10, overdue of Jun 8 sent), a sweep "
-        "as at day 20 issues and sends 'due in 14 days' for an action already overdue; after "
-        "downtime (Jun 15 overdue sent) a clock set back to Jun 9 sends the Jun 8 overdue too"
-    ),
-)
 @pytest.mark.parametrize(
     ("first", "then", "first_issued"),
     [
@@ -549,6 +538,9 @@ def test_a_clock_moved_backwards_neither_doubles_nor_cancels_what_was_delivered(
 def test_a_clock_moved_back_after_a_first_sweep_issues_nothing_stale(
     mailing: Learnloop, people: People, smtp: Smtp, clock: Any, first, then, first_issued
 ):
+    """Without daily sweeps before it (downtime), a sweep as at an earlier date must not issue
+    what the first sweep already overtook: a 'due in 14 days' for an action already overdue,
+    or an older weekly 'overdue' than the one sent."""
     ll = mailing
     item = new_item(ll, people)
     add_action(ll, people, item, date(2026, 5, 31), owner_email=OWNER)
@@ -564,6 +556,12 @@ def test_a_clock_moved_back_after_a_first_sweep_issues_nothing_stale(
     assert {(r["rule"], r["occurrence"]) for r in rows(ll)} == first_issued
     assert swept == Sweep(0, 0)
     assert len(smtp.mailbox.envelopes) == 1
+
+    clock.now = at(date(2026, 6, 22))  # forward again: the next occurrence is owed as usual
+    assert ll.reminders.sweep() == Sweep(1, 0)
+    assert ll.reminders.deliver() == 1
+    assert (OVERDUE, "2026-06-22") in {(r["rule"], r["occurrence"]) for r in rows(ll)}
+    assert_each_message_once(smtp)
 
 
 # -- delivery faults ----------------------------------------------------------------------------
@@ -624,6 +622,31 @@ def test_smtp_down_keeps_the_reminder_retries_with_backoff_and_delivers_it_once_
     clock.advance(hours=1)
     assert ll.reminders.deliver() == 0
     assert len(rows(ll)) == 1 and len(smtp.mailbox.envelopes) == 1
+
+
+def test_smtp_down_for_over_a_week_delivers_the_latest_overdue_once_it_is_back(
+    mailing: Learnloop, people: People, smtp: Smtp, clock: Any
+):
+    ll = mailing
+    item = new_item(ll, people)
+    action = add_action(ll, people, item, date(2026, 5, 31), owner_email=OWNER)
+    clock.now = at(date(2026, 6, 1))
+    smtp.stop()
+    for _ in range(9):  # 1 to 9 June, a sweep and a failed delivery every day
+        ll.reminders.sweep()
+        assert ll.reminders.deliver() == 0
+        clock.advance(days=1)
+    by_occurrence = {key[2]: r for key, r in keyed(ll).items() if key[:2] == (OVERDUE, action)}
+    assert by_occurrence["2026-06-01"]["delivery"] == CANCELLED  # superseded by the 8 June one
+    assert by_occurrence["2026-06-08"]["delivery"] == FAILED
+
+    smtp.start()
+    assert ll.reminders.sweep() == Sweep(0, 0)
+    assert ll.reminders.deliver() == 1
+    latest = state(ll, by_occurrence["2026-06-08"]["id"])
+    assert latest["delivery"] == DELIVERED and latest["attempts"] == 3
+    assert message_ids(smtp) == [f"<{latest['id']}@learnloop>"]
+    assert ll.reminders.deliver() == 0
 
 
 def test_a_claim_left_by_a_killed_worker_is_delivered_once_after_it_expires(

@@ -11,6 +11,7 @@ import sys
 import textwrap
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import IO
 
 import pytest
@@ -171,22 +172,6 @@ def test_one_process_holds_the_scheduler_lock_and_the_other_takes_over_when_it_e
     here.release()
 
 
-RELEASE_BUG = pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: SchedulerLock.release() on PostgreSQL closes the sqlalchemy Connection, which "
-        "returns it to the engine's pool with its session (and the session-level advisory lock) "
-        "still open: the lock stays held until the engine is disposed or the process ends, so "
-        "no other scheduler can take over from one that stopped but kept its store open"
-    ),
-)
-STORES_RELEASE = [
-    "sqlite",
-    pytest.param("postgres", marks=[pytest.mark.postgres, RELEASE_BUG]),
-]
-
-
-@pytest.mark.parametrize("database_url", STORES_RELEASE, indirect=True)
 def test_a_holder_that_releases_the_lock_lets_another_process_take_it(
     contenders: Callable[[], Contender],
 ):
@@ -202,7 +187,6 @@ def test_a_holder_that_releases_the_lock_lets_another_process_take_it(
     assert first.ask("sweep") == "None"
 
 
-@pytest.mark.parametrize("database_url", STORES_RELEASE, indirect=True)
 def test_the_lock_is_held_once_in_a_process_and_released_on_release(ll: Learnloop):
     lock = SchedulerLock(ll.store)
     other = SchedulerLock(ll.store)
@@ -216,26 +200,7 @@ def test_the_lock_is_held_once_in_a_process_and_released_on_release(ll: Learnloo
 
 
 @pytest.mark.parametrize(
-    "database_url",
-    [
-        pytest.param(
-            "postgres",
-            marks=[
-                pytest.mark.postgres,
-                pytest.mark.xfail(
-                    strict=True,
-                    reason=(
-                        "BUG: SchedulerLock.acquire() trusts its own memory once held: when the "
-                        "holder's PostgreSQL session ends (server restart, failover, "
-                        "idle_session_timeout, an admin's pg_terminate_backend) the advisory "
-                        "lock is gone, another process takes it, and the first still reports "
-                        "held and keeps sweeping: two active schedulers on one store"
-                    ),
-                ),
-            ],
-        )
-    ],
-    indirect=True,
+    "database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
 )
 def test_a_holder_whose_database_session_ended_no_longer_holds_the_lock(
     contenders: Callable[[], Contender], ll: Learnloop
@@ -254,3 +219,20 @@ def test_a_holder_whose_database_session_ended_no_longer_holds_the_lock(
     assert second.line() == "held"  # the lock was free to take
     assert first.ask("acquire") == "not held"
     assert first.ask("sweep") == "None"
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_holder_whose_lock_file_was_removed_no_longer_holds_the_lock(
+    contenders: Callable[[], Contender], ll: Learnloop
+):
+    first = contenders()
+    assert first.line() == "held"
+    lock_file = Path(f"{ll.store.engine.url.database}.scheduler.lock")
+    assert lock_file.exists()
+    lock_file.unlink()
+
+    second = contenders()
+    taken = second.line() == "held"
+    still = first.ask("acquire") == "held"
+
+    assert not (taken and still), "two processes hold the scheduler lock"
