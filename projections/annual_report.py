@@ -1,12 +1,14 @@
-"""The annual report's figures for a reporting year (1 April to 31 March), as the read models
-stood at a log position. It reads the documents' versions valid at that position and open at
-some time in the year, so its cost follows the year's items, not the years of history, and it
-gives the same figures at the same position whatever was recorded since."""
+"""The annual report's figures for a reporting year (1 April to 31 March), built from the log up
+to a position. The year is described as it stood at its end (or at the position, if earlier):
+the documents' versions valid then and open at some time in the year. So the cost follows the
+year's items, not the years of history, and the same position gives the same figures whatever
+was recorded since."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -20,15 +22,31 @@ Doc = dict[str, Any]
 def documents_as_at(
     conn: sa.Connection, table: sa.Table, position: int, start: date, end: date
 ) -> list[Doc]:
+    """The documents as they stood at `position` that were open at some time from `start` to
+    `end`. Spans are stored as UTC dates, so a day either side is read and the sections then
+    judge each date in the partnership's time zone."""
+    day = timedelta(days=1)
     query = (
         sa.select(table.c.doc)
         .where(table.c.position <= position)
         .where(sa.or_(table.c.valid_to.is_(None), table.c.valid_to > position))
-        .where(table.c.created_on <= end)
-        .where(sa.or_(table.c.closed_on.is_(None), table.c.closed_on >= start))
+        .where(table.c.created_on <= end + day)
+        .where(sa.or_(table.c.closed_on.is_(None), table.c.closed_on >= start - day))
         .order_by(table.c.created_on, table.c.id)
     )
     return list(conn.execute(query).scalars())
+
+
+def year_end_position(conn: sa.Connection, position: int, end: date, timezone: str) -> int:
+    """The last log position recorded by the end of the year's last day (local time), or
+    `position` if that is earlier: the state the year ended in, as the log knew it then."""
+    midnight = datetime.combine(end + timedelta(days=1), time.min, tzinfo=ZoneInfo(timezone))
+    cutoff = midnight.astimezone(UTC).replace(tzinfo=None)
+    trail = schema.audit_trail
+    query = sa.select(sa.func.max(trail.c.position)).where(
+        trail.c.position <= position, trail.c.recorded_at < cutoff
+    )
+    return conn.execute(query).scalar() or 0
 
 
 def annual_report(
@@ -44,9 +62,10 @@ def annual_report(
     date, used for what is overdue when the year has not yet ended."""
     start, end = year_bounds(year)
     with engine.connect() as conn:
-        items = documents_as_at(conn, schema.item_versions, position, start, end)
-        reviews = documents_as_at(conn, schema.case_review_versions, position, start, end)
-        audits = documents_as_at(conn, schema.audit_versions, position, start, end)
+        at = year_end_position(conn, position, end, framework.timezone)
+        items = documents_as_at(conn, schema.item_versions, at, start, end)
+        reviews = documents_as_at(conn, schema.case_review_versions, at, start, end)
+        audits = documents_as_at(conn, schema.audit_versions, at, start, end)
     period = report_sections.Period(start, end, min(end, today), framework.timezone)
     report: dict[str, Any] = {
         "partnership": framework.name,
@@ -55,6 +74,7 @@ def annual_report(
         "label": year_label(year),
         "period": {"from": start.isoformat(), "to": end.isoformat()},
         "as_at_position": position,
+        "year_end_position": at,
         "generated_at": generated_at.isoformat(),
         **report_sections.learning(items, framework, period),
         "case_reviews": report_sections.case_reviews(reviews, period),

@@ -93,8 +93,9 @@ _CHANGES = {"ValueSubmitted": _submitted, "ValueCorrected": _corrected}
 
 def analysed(doc: Doc) -> Doc:
     """The document as read: each agency's trend over its latest four quarters (`trend` is
-    theirs when they agree, else `mixed`), the major quarter-on-quarter changes, and each
-    value's change and position against the period's comparators."""
+    theirs when they agree, else `mixed`), the major quarter-on-quarter changes, each value's
+    change and position against the period's comparators, and each agency's latest position
+    (`positions`)."""
     polarity = doc["polarity"]
     series: dict[str, list[tuple[Quarter, float]]] = defaultdict(list)
     for value in doc["values"]:
@@ -119,6 +120,7 @@ def analysed(doc: Doc) -> Doc:
         "trend": rules.overall_trend(trends.values()),
         "trends": trends,
         "major_changes": major,
+        "positions": {v["agency"]: {"period": v["period"], **v["position"]} for v in values},
     }
 
 

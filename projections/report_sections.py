@@ -106,11 +106,13 @@ def _subgroup(subgroup: Subgroup, items: list[Doc], period: Period) -> dict[str,
 def _reached(items: list[Doc]) -> dict[str, int]:
     """The loop as a funnel: how many items reached each stage (a closed item reached all the
     stages it passed through)."""
-    later = {loop.EFFECTIVENESS, loop.CLOSED}
+    def done(doc: Doc) -> bool:
+        return bool(doc["actions"]) and all(a["status"] == loop.COMPLETE for a in doc["actions"])
+
     return {
         loop.IDENTIFICATION: len(items),
         loop.IMPROVEMENT: sum(bool(d["actions"]) for d in items),
-        loop.EFFECTIVENESS: sum(bool(d["actions"]) and d["stage"] in later for d in items),
+        loop.EFFECTIVENESS: sum(done(d) for d in items),
         loop.CLOSED: sum(d["stage"] == loop.CLOSED for d in items),
     }
 
