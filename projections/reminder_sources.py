@@ -35,9 +35,9 @@ class ReminderSources:
     def latest_occurrences(self) -> dict[tuple[str, date], date]:
         """For each (target, due date), the latest occurrence any reminder was issued for."""
         table = reminder_log.reminders_table
-        query = sa.select(
-            table.c.target_id, table.c.due, sa.func.max(table.c.occurrence)
-        ).group_by(table.c.target_id, table.c.due)
+        query = sa.select(table.c.target_id, table.c.due, sa.func.max(table.c.occurrence)).group_by(
+            table.c.target_id, table.c.due
+        )
         with self.engine.connect() as conn:
             return {(target, due): latest for target, due, latest in conn.execute(query)}
 

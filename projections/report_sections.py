@@ -106,6 +106,7 @@ def _subgroup(subgroup: Subgroup, items: list[Doc], period: Period) -> dict[str,
 def _reached(items: list[Doc]) -> dict[str, int]:
     """The loop as a funnel: how many items reached each stage (a closed item reached all the
     stages it passed through)."""
+
     def done(doc: Doc) -> bool:
         return bool(doc["actions"]) and all(a["status"] == loop.COMPLETE for a in doc["actions"])
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
 # Bump when a view's tables or folds change: a store built by another version is rebuilt at
 # start-up (read models are derived; the event log is never touched).
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 metadata = sa.MetaData()
 Json = sa.JSON().with_variant(JSONB(), "postgresql")
@@ -112,6 +114,9 @@ audits = sa.Table(
 )
 
 
+OPEN_END = date(9999, 12, 31)
+
+
 def versions_table(name: str) -> sa.Table:
     """Every version of a view's documents, with the log positions it held between, so a
     report can read the views as they stood at any position (issue 5: reports "as at")."""
@@ -122,9 +127,12 @@ def versions_table(name: str) -> sa.Table:
         sa.Column("position", sa.BigInteger, primary_key=True, autoincrement=False),
         sa.Column("valid_to", sa.BigInteger),
         sa.Column("created_on", sa.Date, nullable=False),
-        sa.Column("closed_on", sa.Date),
+        # The last day this version describes something open: its subject's closing day, or
+        # the day a later version replaced it; OPEN_END while neither. A year's report reads
+        # only versions alive in the year, however long the history before it.
+        sa.Column("until_on", sa.Date, nullable=False),
         sa.Column("doc", Json, nullable=False),
-        sa.Index(f"ix_{name}_span", "created_on", "closed_on"),
+        sa.Index(f"ix_{name}_until", "until_on", "created_on"),
     )
 
 

@@ -76,7 +76,9 @@ class DocumentView:
         for position, event in events:
             key = str(event.originator_id)
             docs[key] = self.evolve(docs.get(key), event)
-            versions.append({"id": key, "position": position, "doc": docs[key]})
+            versions.append(
+                {"id": key, "position": position, "doc": docs[key], "on": event.timestamp.date()}
+            )
         if self.versions is not None:
             self._write_versions(conn, versions)
         conn.execute(sa.delete(table).where(table.c.id.in_(ids)))
@@ -88,36 +90,43 @@ class DocumentView:
             if rows:
                 conn.execute(sa.insert(derived), rows)
 
-
     def _write_versions(self, conn: sa.Connection, versions: list[dict[str, Any]]) -> None:
         """Closes each document's open version at the batch's first new one, and chains the
-        batch's versions, each valid until the next."""
+        batch's versions, each valid until the next (by log position and by day)."""
         assert self.versions is not None
         table = self.versions
-        first: dict[str, int] = {}
-        following: dict[int, int] = {}
+        first: dict[str, dict[str, Any]] = {}
+        following: dict[int, dict[str, Any]] = {}
         last: dict[str, int] = {}
         for version in versions:
-            key, position = version["id"], version["position"]
-            first.setdefault(key, position)
+            key = version["id"]
+            first.setdefault(key, version)
             if key in last:
-                following[last[key]] = position
-            last[key] = position
+                following[last[key]] = version
+            last[key] = version["position"]
+        replaced = sa.bindparam("replaced_on", type_=sa.Date)
         conn.execute(
             sa.update(table)
             .where(table.c.id == sa.bindparam("key"), table.c.valid_to.is_(None))
-            .values(valid_to=sa.bindparam("until")),
-            [{"key": key, "until": position} for key, position in first.items()],
+            .values(
+                valid_to=sa.bindparam("until"),
+                until_on=sa.case((table.c.until_on < replaced, table.c.until_on), else_=replaced),
+            ),
+            [{"key": k, "until": v["position"], "replaced_on": v["on"]} for k, v in first.items()],
         )
         rows = []
         for version in versions:
             created_on, closed_on = self.span(version["doc"])
+            successor = following.get(version["position"])
+            ends = [d for d in (closed_on, successor and successor["on"]) if d is not None]
             rows.append(
                 {
-                    **version,
-                    "valid_to": following.get(version["position"]),
+                    "id": version["id"],
+                    "position": version["position"],
+                    "doc": version["doc"],
+                    "valid_to": successor["position"] if successor else None,
                     "created_on": created_on,
-                    "closed_on": closed_on,
+                    "until_on": min(ends, default=schema.OPEN_END),
                 }
             )
         conn.execute(sa.insert(table), rows)
