@@ -13,12 +13,14 @@ from adapters.persistence.users import Users
 from adapters.reminders import build_reminders
 from adapters.settings import Settings
 from domain.framework import Framework
+from projections.dataset_view import IndicatorMeasures
 from projections.projector import Projector
 from projections.queries import ReadModels
 from projections.reminder_sources import ReminderSources
 from projections.views import default_views
 from services.audits import Audits
 from services.case_reviews import CaseReviews
+from services.dataset import Dataset
 from services.event_log import EventLog
 from services.learning import LearningItems
 from services.reminders import Reminders
@@ -40,6 +42,7 @@ class Learnloop:
     case_reviews: CaseReviews
     audits: Audits
     reminders: Reminders
+    dataset: Dataset
     projector: Projector
     read_models: ReadModels
     users: Users
@@ -79,6 +82,7 @@ def bootstrap(
         case_reviews=CaseReviews(log, framework, clock, learning),
         audits=Audits(log, framework, clock, learning),
         reminders=build_reminders(settings, log, framework, clock, sources, users),
+        dataset=Dataset(log, framework, clock, IndicatorMeasures(store.engine)),
         projector=projector,
         read_models=ReadModels(store.engine),
         users=users,

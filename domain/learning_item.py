@@ -17,6 +17,7 @@ from domain import loop
 from domain.actor import BUSINESS_MANAGER, Actor
 from domain.errors import InvalidField, RuleViolation, UnknownPart
 from domain.framework import Framework, Subgroup
+from domain.indicator import measure_link
 
 
 @dataclass
@@ -37,6 +38,7 @@ class Measure:
     description: str
     review_due: date
     evidence: list[dict[str, Any]] = field(default_factory=list)
+    indicator: dict[str, Any] | None = None  # {code, target[, agency]} of the dataset
 
     @property
     def outcome(self) -> str | None:
@@ -89,14 +91,27 @@ class LearningItem(Aggregate):
             item.actions[self.action_id].status = self.status
 
     class MeasureDefined(Event):
+        """Version 2 adds `indicator`; version 1 events load with none."""
+
+        class_version = 2
+
         measure_id: str
         kind: str
         description: str
         review_due: date
+        indicator: dict[str, Any] | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["indicator"] = None
 
         def apply(self, item: LearningItem) -> None:
             item.measures[self.measure_id] = Measure(
-                self.measure_id, self.kind, self.description, self.review_due
+                self.measure_id,
+                self.kind,
+                self.description,
+                self.review_due,
+                indicator=self.indicator,
             )
 
     class EvidenceRecorded(Event):
@@ -267,11 +282,15 @@ class LearningItem(Aggregate):
         review_due: date,
         actor: Actor,
         now: datetime,
+        indicator: dict[str, Any] | None = None,
     ) -> str:
+        """A measure; with `indicator` ({code, target}) the dataset's values record its
+        evidence when they reach the target."""
         self._check_open()
         self._check_rules(rules)
         rules.check_measure(kind)
         _not_before(review_due, self.identified_on, "review_due")
+        link = measure_link(indicator) if indicator is not None else None
         measure_id = str(uuid4())
         self.trigger_event(
             self.MeasureDefined,
@@ -279,6 +298,7 @@ class LearningItem(Aggregate):
             kind=kind,
             description=_required(description, "description"),
             review_due=review_due,
+            indicator=link,
             actor=actor.as_record(),
             timestamp=now,
         )

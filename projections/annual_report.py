@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from domain.framework import Framework
 from domain.reporting_year import year_bounds, year_label
 from projections import report_sections, schema
+from projections.dataset_view import indicator_versions
 
 Doc = dict[str, Any]
 
@@ -63,9 +64,23 @@ def annual_report(
     start, end = year_bounds(year)
     with engine.connect() as conn:
         at = year_end_position(conn, position, end, framework.timezone)
-        items = documents_as_at(conn, schema.item_versions, at, start, end)
-        reviews = documents_as_at(conn, schema.case_review_versions, at, start, end)
-        audits = documents_as_at(conn, schema.audit_versions, at, start, end)
+
+        def read(table: sa.Table, upto: int) -> list[Doc]:
+            return documents_as_at(conn, table, upto, start, end)
+
+        # Learning items are dated by when their events were recorded, so the year's end holds
+        # all of the year's; reviews, audits and the dataset carry dates people enter, which may
+        # be recorded after the year: their figures read the log up to `position`.
+        items = read(schema.item_versions, at)
+        reviews, reviews_at_end = (
+            read(schema.case_review_versions, position),
+            read(schema.case_review_versions, at),
+        )
+        audits, audits_at_end = (
+            read(schema.audit_versions, position),
+            read(schema.audit_versions, at),
+        )
+        indicators = read(indicator_versions, position)
     period = report_sections.Period(start, end, min(end, today), framework.timezone)
     report: dict[str, Any] = {
         "partnership": framework.name,
@@ -77,9 +92,9 @@ def annual_report(
         "year_end_position": at,
         "generated_at": generated_at.isoformat(),
         **report_sections.learning(items, framework, period),
-        "case_reviews": report_sections.case_reviews(reviews, period),
-        "audits": report_sections.audits(audits, framework, year, period),
-        "dataset": {"highlights": []},
+        "case_reviews": report_sections.case_reviews(reviews, reviews_at_end, period),
+        "audits": report_sections.audits(audits, audits_at_end, framework, year, period),
+        "dataset": report_sections.dataset(indicators, year),
     }
     report.update(extra or {})
     return report

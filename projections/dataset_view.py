@@ -10,6 +10,7 @@ an indicator, for the dataset service (`services.dataset.LinkedMeasures`).
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -153,10 +154,18 @@ def _rounded(pct: float | None) -> float | None:
     return round(pct, 2) if pct is not None else None
 
 
+indicator_versions = schema.versions_table("view_indicator_versions")
+
+
 class IndicatorView(DocumentView):
     name = "indicators"
     stream = "indicator"
     table = indicators
+    versions = indicator_versions
+
+    def span(self, doc: Doc) -> tuple[date, date | None]:
+        """Indicators are few and their values may be for any period: always open."""
+        return date(1900, 1, 1), None
 
     def evolve(self, doc: Doc | None, event: Any) -> Doc:
         return evolve(doc, event)

@@ -9,6 +9,7 @@ from typing import Any
 
 from domain import loop
 from domain.framework import Framework, Subgroup
+from projections.dataset_view import analysed
 
 Doc = dict[str, Any]
 LITTLE_PROGRESS_DAYS = 90
@@ -215,7 +216,9 @@ def _little_progress(items: list[Doc], period: Period) -> list[dict[str, Any]]:
     return result
 
 
-def case_reviews(reviews: list[Doc], period: Period) -> dict[str, Any]:
+def case_reviews(reviews: list[Doc], at_end: list[Doc], period: Period) -> dict[str, Any]:
+    """Figures by the dates recorded (however late); the list as it stood at the year's end."""
+
     def on(doc: Doc, *path: str) -> date | None:
         value: Any = doc
         for key in path:
@@ -252,12 +255,15 @@ def case_reviews(reviews: list[Doc], period: Period) -> dict[str, Any]:
                 "published_on": (r["publication"] or {}).get("published_on"),
                 "learning_items": len(r["learning_items"]),
             }
-            for r in reviews
+            for r in at_end
         ],
     }
 
 
-def audits(docs: list[Doc], framework: Framework, year: int, period: Period) -> dict[str, Any]:
+def audits(
+    docs: list[Doc], at_end: list[Doc], framework: Framework, year: int, period: Period
+) -> dict[str, Any]:
+    """Figures by the dates recorded (however late); the list as it stood at the year's end."""
     in_year = [a for a in docs if a["reporting_year"] == year]
     return {
         "multi_agency_case_audits": sum(a["kind"] == "multi_agency_case_audit" for a in in_year),
@@ -276,6 +282,55 @@ def audits(docs: list[Doc], framework: Framework, year: int, period: Period) -> 
                 "status": a["status"],
                 "findings": len(a["findings"]),
             }
-            for a in in_year
+            for a in at_end
+            if a["reporting_year"] == year
         ],
     }
+
+
+def dataset(indicators: list[Doc], year: int) -> dict[str, Any]:
+    """Each indicator's series for each agency over the year's quarters (calendar quarters:
+    YYYY-Q2 to YYYY+1-Q1), its major changes in the year and its position against the
+    comparators."""
+    quarters = [f"{year}-Q2", f"{year}-Q3", f"{year}-Q4", f"{year + 1}-Q1"]
+    highlights = []
+    for doc in indicators:
+        read = analysed(doc)
+        comparators = {c["period"]: c for c in read["comparators"]}
+        for agency in sorted({v["agency"] for v in read["values"]}):
+            values = [
+                v for v in read["values"] if v["agency"] == agency and v["period"] in quarters
+            ]
+            if not values:
+                continue
+            highlights.append(
+                {
+                    "code": read["code"],
+                    "name": f"{read['name']} ({agency})",
+                    "unit": read["unit"],
+                    "polarity": read["polarity"],
+                    "trend": read["trends"].get(agency) or "insufficient data",
+                    "series": [
+                        {
+                            "period": v["period"],
+                            "value": v["value"],
+                            "statistical_neighbours": comparators.get(v["period"], {}).get(
+                                "statistical_neighbours"
+                            ),
+                            "england": comparators.get(v["period"], {}).get("england"),
+                        }
+                        for v in sorted(values, key=lambda v: v["period"])
+                    ],
+                    "major_changes": [
+                        {
+                            "period": c["period"],
+                            "from": c["previous_value"],
+                            "to": c["value"],
+                            "change_pct": c["change_pct"],
+                        }
+                        for c in read["major_changes"]
+                        if c["agency"] == agency and c["period"] in quarters
+                    ],
+                }
+            )
+    return {"highlights": highlights}

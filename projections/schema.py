@@ -9,7 +9,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 # Bump when a view's tables or folds change: a store built by another version is rebuilt at
 # start-up (read models are derived; the event log is never touched).
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 8
 
 metadata = sa.MetaData()
 Json = sa.JSON().with_variant(JSONB(), "postgresql")

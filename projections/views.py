@@ -206,7 +206,8 @@ class AuditView(DocumentView):
 
     def span(self, doc: Doc) -> tuple[date, date | None]:
         completion = doc["completion"]
-        return date.fromisoformat(doc["planned_on"]), _day(
+        planned = min(doc["planned_on"], doc["planned_for"])  # an audit may be recorded late
+        return date.fromisoformat(planned), _day(
             completion["completed_on"] if completion else None
         )
 
@@ -251,10 +252,13 @@ class AuditTrailView:
 
 
 def default_views(framework: Framework, calendar: WorkingCalendar) -> list[View]:
+    from projections.dataset_view import IndicatorView  # it subclasses DocumentView, above
+
     owners = {
         "case_review": framework.case_reviews.subgroup if framework.case_reviews else None,
         "audit": framework.audits.subgroup if framework.audits else None,
         "audit_programme": framework.audits.subgroup if framework.audits else None,
+        "indicator": framework.audits.subgroup if framework.audits else None,
     }
 
     def subgroup_of(event: Any) -> str | None:
@@ -265,6 +269,7 @@ def default_views(framework: Framework, calendar: WorkingCalendar) -> list[View]
         CaseReviewView(framework, calendar),
         AuditView(),
         ReminderLogView(),
+        IndicatorView(),
         AuditTrailView(subgroup_of),
     ]
 

@@ -16,7 +16,9 @@ from eventsourcing.domain import DomainEventProtocol
 
 from domain import access
 from domain.actor import Actor
+from domain.errors import InvalidField
 from domain.framework import Framework
+from domain.indicator import Indicator, measure_link
 from domain.learning_item import LearningItem
 from domain.loop import local_date
 from services.commands import Clock, Expected, change, forbidden, only
@@ -103,14 +105,24 @@ class LearningItems:
         )
 
     def define_measure(
-        self, item_id: UUID, actor: Actor, expected_version: Expected = None, **fields: Any
+        self,
+        item_id: UUID,
+        actor: Actor,
+        expected_version: Expected = None,
+        indicator: dict[str, Any] | None = None,
+        **fields: Any,
     ) -> str:
+        """`indicator` ({code, target[, agency]}) must name a defined indicator (and agency)."""
         return self._change(
             item_id,
             actor,
             expected_version,
             lambda item, now: item.define_measure(
-                self.framework.subgroup(item.subgroup), actor=actor, now=now, **fields
+                self.framework.subgroup(item.subgroup),
+                actor=actor,
+                now=now,
+                indicator=self._indicator_link(indicator),
+                **fields,
             ),
         )
 
@@ -185,6 +197,18 @@ class LearningItems:
         return LearningItem.identify(
             self.framework, subgroup=subgroup, actor=actor, now=now, **fields
         )
+
+    def _indicator_link(self, raw: dict[str, Any] | None) -> dict[str, Any] | None:
+        if raw is None:
+            return None
+        link = measure_link(raw)
+        try:
+            indicator = self.log.load(Indicator.id_for(link["code"]), Indicator, "indicator")
+        except NotFound:
+            raise InvalidField("indicator.code", f"no indicator '{link['code']}'") from None
+        if "agency" in link:
+            self.framework.agency(link["agency"], "indicator.agency")
+        return {**link, "code": indicator.code}
 
     def _change(
         self,

@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from adapters.dataset_import import register as register_dataset
 from adapters.framework.loader import FrameworkError, load_framework
 from adapters.persistence.database import UnsupportedDatabase
 from adapters.settings import Settings
@@ -219,3 +220,6 @@ def report_annual(
         ll.close()
     click.echo(f"wrote {output} ({fmt}) for {built['label']}, built from the event log up to:")
     click.echo(built["as_at_position"])
+
+
+register_dataset(main)

@@ -16,6 +16,7 @@ from adapters.http.routes import (
     audits,
     calendar,
     case_reviews,
+    dataset,
     inspection,
     items,
     reminders,
@@ -70,6 +71,6 @@ def create_app(
         return {"status": "ok"}
 
     routers = (framework_routes, items, case_reviews, audits, inspection, reminders, calendar)
-    for routes in (*routers, reports):
+    for routes in (*routers, reports, dataset):
         app.include_router(routes.router)
     return app

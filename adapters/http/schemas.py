@@ -34,6 +34,8 @@ IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 Email = Annotated[str | None, BeforeValidator(_email)]
 Text = Annotated[str, Field(max_length=20_000)]
 Short = Annotated[str, Field(max_length=500)]
+Code = Annotated[str, Field(max_length=64)]
+Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 
 
 class Body(BaseModel):
@@ -73,10 +75,17 @@ class ActionAmendment(Body):
     reason: Text
 
 
+class IndicatorLink(Body):
+    code: Code
+    target: Number
+    agency: Short | None = None
+
+
 class NewMeasure(Body):
     kind: Short
     description: Text
     review_due: IsoDate
+    indicator: IndicatorLink | None = None
 
 
 class NewEvidence(Body):
@@ -171,3 +180,21 @@ class Finding(Body):
 class AuditCompletion(Body):
     completed_on: IsoDate
     summary: Text
+
+
+class NewIndicator(Body):
+    code: Code
+    name: Short
+    unit: Short
+    polarity: Literal["higher_is_better", "lower_is_better"]
+    major_change_pct: Annotated[float, Field(strict=True, gt=0, allow_inf_nan=False)]
+
+
+class NewValue(Body):
+    period: Annotated[str, Field(max_length=16)]
+    agency: Short
+    value: Number
+    commentary: Text | None = None
+    statistical_neighbours: Number | None = None
+    england: Number | None = None
+    correction_reason: Text | None = None

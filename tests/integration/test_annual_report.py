@@ -900,7 +900,7 @@ def test_an_empty_store_gives_an_empty_report_at_position_zero(ll: Learnloop) ->
     assert report["impact"] == [] and report["little_progress"] == []
 
 
-# -- defects found while writing these tests (fixed), and one known limitation ----------------
+# -- defects found while writing these tests (fixed) --------------------------------------------
 
 
 def test_an_item_closed_just_after_midnight_on_1_april_counts_in_the_new_year(
@@ -966,14 +966,6 @@ def test_an_item_closed_before_the_year_and_reopened_after_it_is_not_in_the_year
     assert report["little_progress"] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "AuditView.span starts an audit on planned_on (the day it was recorded), so a multi-agency"
-        " case audit recorded in April 2027 for 15 March 2027 is not selected for 2026/27, though "
-        "its reporting_year and the 2026 programme (the four-a-year limit) count it"
-    ),
-)
 def test_an_audit_recorded_after_the_year_for_a_date_in_it_counts_in_that_year(
     ll: Learnloop, make_actors: Callable[[Learnloop], Any], clock: Any
 ) -> None:

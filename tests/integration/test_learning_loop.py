@@ -237,7 +237,7 @@ def test_restart_keeps_everything_and_rebuild_gives_identical_rows(
 
     assert again.projector.rebuild() == count
     assert view_rows(again.store.engine) == before
-    views = ["audit_trail", "audits", "case_reviews", "item_summary", "reminder_log"]
+    views = ["audit_trail", "audits", "case_reviews", "indicators", "item_summary", "reminder_log"]
     assert before["view_tracking"] == [{"view": v, "position": count} for v in views]
     assert [r["position"] for r in before["view_audit_trail"]] == list(range(1, count + 1))
 

@@ -1,0 +1,443 @@
+"""An indicator of the multi-agency dataset, and the values agencies submit for it each quarter.
+
+Periods are calendar quarters written `YYYY-Qn`: Q1 is January to March, Q4 October to December,
+so the reporting year 2026/27 (1 April 2026 to 31 March 2027) runs from 2026-Q2 to 2027-Q1. Values
+and comparators are floats. An indicator's id derives from its code (case-insensitive), so a code
+is defined once. One value per agency and quarter: another is a correction, with its reason, and
+both stay in history.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from itertools import pairwise
+from typing import Any
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate
+
+from domain import loop
+from domain.actor import Actor
+from domain.errors import InvalidField, RuleViolation
+from domain.framework import Framework
+
+HIGHER_IS_BETTER = "higher_is_better"
+LOWER_IS_BETTER = "lower_is_better"
+POLARITIES = (HIGHER_IS_BETTER, LOWER_IS_BETTER)
+
+IMPROVING, WORSENING, STABLE, MIXED = "improving", "worsening", "stable", "mixed"
+IMPROVED, WORSENED, UNCHANGED = "improved", "worsened", "unchanged"
+BETTER, WORSE, SAME = "better", "worse", "same"
+
+TREND_QUARTERS = 4  # the trend reads the latest four quarters
+STABLE_PCT = 1.0  # a fitted change under 1% of the window's mean size is "stable"
+
+_NAMESPACE = UUID("0b6f3b0e-5d7c-4c55-9a53-8f3f0f2d6a41")
+_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+_PERIOD = re.compile(r"(\d{4})-Q([1-4])")
+
+
+@dataclass(frozen=True, order=True)
+class Quarter:
+    year: int
+    number: int
+
+    @classmethod
+    def parse(cls, value: Any, field: str = "period") -> Quarter:
+        match = _PERIOD.fullmatch(value.strip()) if isinstance(value, str) else None
+        if match is None:
+            given = f"'{value}'" if isinstance(value, str) else str(value)
+            raise InvalidField(field, f"{given} is not a quarter (expected YYYY-Qn, n 1-4)")
+        return cls(int(match.group(1)), int(match.group(2)))
+
+    def __str__(self) -> str:
+        return f"{self.year}-Q{self.number}"
+
+    @property
+    def index(self) -> int:
+        return self.year * 4 + self.number - 1
+
+    @property
+    def first_day(self) -> date:
+        return date(self.year, 3 * self.number - 2, 1)
+
+    @property
+    def last_day(self) -> date:
+        month = 3 * self.number
+        return date(self.year, month, 30 if month in (6, 9) else 31)
+
+
+def number(value: Any, field: str) -> float:
+    """A finite number, given as an int, a float or its text; anything else is refused."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        result = float(value)
+    elif isinstance(value, str) and value.strip():
+        try:
+            result = float(value.strip())
+        except ValueError:
+            raise InvalidField(field, f"{value!r} is not a number") from None
+    else:
+        raise InvalidField(field, f"{value!r} is not a number")
+    if not math.isfinite(result):
+        raise InvalidField(field, f"{value!r} is not a finite number")
+    return result
+
+
+def _optional_number(value: Any, field: str) -> float | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return number(value, field)
+
+
+def _required(value: Any, field: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidField(field, "must not be empty")
+    return value.strip()
+
+
+def _optional(value: str | None) -> str | None:
+    return (value or "").strip() or None
+
+
+def shown(value: float) -> str:
+    """A number as a person writes it: 12, not 12.0."""
+    return str(int(value)) if value.is_integer() else f"{value:.10g}"
+
+
+def measure_link(raw: Any) -> dict[str, Any]:
+    """A measure's link to an indicator: `{code, target}`, and `agency` when only that agency's
+    values count."""
+    if not isinstance(raw, dict):
+        raise InvalidField("indicator", "must name a code and a target")
+    code = _required(raw.get("code"), "indicator.code")
+    link: dict[str, Any] = {"code": code, "target": number(raw.get("target"), "indicator.target")}
+    agency = raw.get("agency")
+    if agency is not None:
+        link["agency"] = _required(agency, "indicator.agency")
+    return link
+
+
+@dataclass
+class Submission:
+    period: str
+    agency: str
+    value: float
+    commentary: str | None
+    statistical_neighbours: float | None
+    england: float | None
+    changed_in: int  # the indicator's version that last set it: later submissions sort later
+
+
+class Indicator(Aggregate):
+    class Event(Aggregate.Event):
+        actor: dict[str, str]
+
+    class Defined(Event, Aggregate.Created):
+        code: str
+        name: str
+        unit: str
+        polarity: str
+        major_change_pct: float
+
+    class ValueSubmitted(Event):
+        period: str
+        agency: str
+        value: float
+        commentary: str | None
+        statistical_neighbours: float | None
+        england: float | None
+
+        def apply(self, indicator: Indicator) -> None:
+            indicator.values[(self.period, self.agency)] = Submission(
+                self.period,
+                self.agency,
+                self.value,
+                self.commentary,
+                self.statistical_neighbours,
+                self.england,
+                self.originator_version,
+            )
+
+    class ValueCorrected(Event):
+        """A new value (and, where not None, commentary or comparators) for a submission."""
+
+        period: str
+        agency: str
+        value: float
+        previous_value: float
+        reason: str
+        commentary: str | None
+        statistical_neighbours: float | None
+        england: float | None
+
+        def apply(self, indicator: Indicator) -> None:
+            submission = indicator.values[(self.period, self.agency)]
+            submission.value = self.value
+            submission.changed_in = self.originator_version
+            for name in ("commentary", "statistical_neighbours", "england"):
+                if getattr(self, name) is not None:
+                    setattr(submission, name, getattr(self, name))
+
+    def __init__(
+        self,
+        actor: dict[str, str],
+        code: str,
+        name: str,
+        unit: str,
+        polarity: str,
+        major_change_pct: float,
+    ) -> None:
+        self.code = code
+        self.name = name
+        self.unit = unit
+        self.polarity = polarity
+        self.major_change_pct = major_change_pct
+        self.values: dict[tuple[str, str], Submission] = {}
+
+    @classmethod
+    def id_for(cls, code: str) -> UUID:
+        return uuid5(_NAMESPACE, f"indicator/{code.strip().casefold()}")
+
+    # -- decisions -------------------------------------------------------------------------
+
+    @classmethod
+    def define(
+        cls,
+        *,
+        code: str,
+        name: str,
+        unit: str,
+        polarity: str,
+        major_change_pct: Any,
+        actor: Actor,
+        now: datetime,
+    ) -> Indicator:
+        code = _required(code, "code")
+        if not _CODE.fullmatch(code):
+            raise InvalidField(
+                "code", f"'{code}' is not a code: letters, digits, '.', '_' or '-', at most 64"
+            )
+        if polarity not in POLARITIES:
+            raise InvalidField("polarity", f"expected one of: {', '.join(POLARITIES)}")
+        threshold = number(major_change_pct, "major_change_pct")
+        if threshold <= 0:
+            raise InvalidField("major_change_pct", "must be a percentage above 0")
+        return cls._create(
+            cls.Defined,
+            id=cls.id_for(code),
+            code=code,
+            name=_required(name, "name"),
+            unit=_required(unit, "unit"),
+            polarity=polarity,
+            major_change_pct=threshold,
+            actor=actor.as_record(),
+            timestamp=now,
+        )
+
+    def submit(
+        self,
+        framework: Framework,
+        *,
+        period: Any,
+        agency: str,
+        value: Any,
+        actor: Actor,
+        now: datetime,
+        commentary: str | None = None,
+        statistical_neighbours: Any = None,
+        england: Any = None,
+    ) -> Submission:
+        key = self._key(framework, period, agency)
+        fields = self._fields(value, commentary, statistical_neighbours, england)
+        if key in self.values:
+            raise RuleViolation(
+                f"{key[1]} has already submitted {self.code} for {key[0]}"
+                f" ({shown(self.values[key].value)}); send a correction with a reason"
+            )
+        self.trigger_event(
+            self.ValueSubmitted,
+            period=key[0],
+            agency=key[1],
+            **fields,
+            actor=actor.as_record(),
+            timestamp=now,
+        )
+        return self.values[key]
+
+    def correct(
+        self,
+        framework: Framework,
+        *,
+        period: Any,
+        agency: str,
+        value: Any,
+        reason: str,
+        actor: Actor,
+        now: datetime,
+        commentary: str | None = None,
+        statistical_neighbours: Any = None,
+        england: Any = None,
+    ) -> Submission:
+        key = self._key(framework, period, agency)
+        fields = self._fields(value, commentary, statistical_neighbours, england)
+        reason = _required(reason, "correction_reason")
+        current = self.values.get(key)
+        if current is None:
+            raise RuleViolation(
+                f"{key[1]} has submitted no {self.code} value for {key[0]} to correct"
+            )
+        changes = {k: v for k, v in fields.items() if v is not None and v != getattr(current, k)}
+        if not changes:
+            raise InvalidField(
+                "value", "a correction must change the value, commentary or a comparator"
+            )
+        self.trigger_event(
+            self.ValueCorrected,
+            period=key[0],
+            agency=key[1],
+            value=fields["value"],
+            previous_value=current.value,
+            reason=reason,
+            commentary=changes.get("commentary"),
+            statistical_neighbours=changes.get("statistical_neighbours"),
+            england=changes.get("england"),
+            actor=actor.as_record(),
+            timestamp=now,
+        )
+        return current
+
+    # -- what the state implies ------------------------------------------------------------
+
+    def reaches(self, value: float, target: float) -> bool:
+        return value >= target if self.polarity == HIGHER_IS_BETTER else value <= target
+
+    def latest(self, agency: str | None = None) -> Submission | None:
+        """The value of the latest quarter (of `agency`, or of any agency: then the one set
+        last in that quarter)."""
+        found = [s for s in self.values.values() if agency is None or s.agency == agency]
+        return max(found, key=lambda s: (s.period, s.changed_in), default=None)
+
+    def outcome_for(
+        self, link: dict[str, Any], recorded: Submission, current: str | None
+    ) -> str | None:
+        """What a measure linked to this indicator should record now that `recorded` is in:
+        `met` when the latest value reaches the target and the measure is not met, `not_met`
+        when it falls back from met, else nothing. An earlier quarter changes nothing."""
+        agency = link.get("agency")
+        if agency is not None and recorded.agency != agency:
+            return None
+        if self.latest(agency) is not recorded:
+            return None
+        reached = self.reaches(recorded.value, link["target"])
+        if reached and current != loop.MET:
+            return loop.MET
+        if not reached and current == loop.MET:
+            return loop.NOT_MET
+        return None
+
+    def _key(self, framework: Framework, period: Any, agency: str) -> tuple[str, str]:
+        quarter = Quarter.parse(period)
+        return str(quarter), framework.agency(_required(agency, "agency")).slug
+
+    @staticmethod
+    def _fields(
+        value: Any, commentary: str | None, statistical_neighbours: Any, england: Any
+    ) -> dict[str, Any]:
+        if commentary is not None and not isinstance(commentary, str):
+            raise InvalidField("commentary", "must be text")
+        return {
+            "value": number(value, "value"),
+            "commentary": _optional(commentary),
+            "statistical_neighbours": _optional_number(
+                statistical_neighbours, "statistical_neighbours"
+            ),
+            "england": _optional_number(england, "england"),
+        }
+
+
+# -- reading a series ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    """A value against the previous quarter's (adjacent quarters only)."""
+
+    period: Quarter
+    previous_period: Quarter
+    previous_value: float
+    value: float
+    change_pct: float | None  # None when the previous value was 0
+    direction: str
+    major: bool
+
+
+def _sign(polarity: str) -> int:
+    return 1 if polarity == HIGHER_IS_BETTER else -1
+
+
+def _direction(delta: float, polarity: str) -> str:
+    if delta == 0:
+        return UNCHANGED
+    return IMPROVED if delta * _sign(polarity) > 0 else WORSENED
+
+
+def percent_change(previous: float, value: float) -> float | None:
+    if previous == 0:
+        return 0.0 if value == 0 else None
+    return (value - previous) / abs(previous) * 100
+
+
+def compare(value: float, other: float | None, polarity: str) -> str | None:
+    """Where `value` stands against a comparator, by the indicator's polarity."""
+    if other is None:
+        return None
+    direction = _direction(value - other, polarity)
+    return {IMPROVED: BETTER, WORSENED: WORSE, UNCHANGED: SAME}[direction]
+
+
+def changes(
+    points: Sequence[tuple[Quarter, float]], polarity: str, major_change_pct: float
+) -> list[Change]:
+    """Quarter-on-quarter changes of one agency's series (sorted by quarter). A change is major
+    when it moves by more than `major_change_pct` percent, or from 0 to anything else."""
+    found = []
+    for (before, previous), (quarter, value) in pairwise(points):
+        if quarter.index - before.index != 1:
+            continue
+        pct = percent_change(previous, value)
+        major = abs(pct) > major_change_pct if pct is not None else True
+        direction = _direction(value - previous, polarity)
+        found.append(Change(quarter, before, previous, value, pct, direction, major))
+    return found
+
+
+def trend(points: Sequence[tuple[Quarter, float]], polarity: str) -> str | None:
+    """The direction of one agency's series over its latest four quarters: the least-squares
+    line through the values there, its change across the window against the values' mean size
+    (under STABLE_PCT is stable). None with fewer than two values in the window."""
+    if not points:
+        return None
+    last = max(q for q, _ in points).index
+    window = [(q.index, v) for q, v in points if last - q.index < TREND_QUARTERS]
+    if len(window) < 2:
+        return None
+    xs, ys = [x for x, _ in window], [y for _, y in window]
+    mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in window) / sum((x - mean_x) ** 2 for x in xs)
+    fitted = slope * (max(xs) - min(xs))
+    scale = sum(abs(y) for y in ys) / len(ys)
+    if scale == 0 or abs(fitted) / scale * 100 < STABLE_PCT:
+        return STABLE
+    return IMPROVING if fitted * _sign(polarity) > 0 else WORSENING
+
+
+def overall_trend(trends: Iterable[str | None]) -> str | None:
+    """One trend for several agencies' series: theirs when they agree, else `mixed`."""
+    found = {t for t in trends if t is not None}
+    if not found:
+        return None
+    return found.pop() if len(found) == 1 else MIXED
