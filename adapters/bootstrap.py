@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from adapters.calendar import england_and_wales
 from adapters.framework.loader import load_framework
 from adapters.persistence.database import Store, open_store
+from adapters.persistence.durability import assert_durable
 from adapters.persistence.users import Users
 from adapters.reminders import build_reminders
 from adapters.settings import Settings
@@ -67,6 +68,7 @@ def bootstrap(
         batch_size=settings.projection_batch_size,
     )
     projector.create_tables()
+    assert_durable(store, settings.allow_unsafe_durability)
     log.on_recorded = projector.wait_for
     users = Users(store.write_engine, clock)
     users.create_tables()

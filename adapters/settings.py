@@ -20,6 +20,7 @@ class Settings(BaseSettings):
     log_level: str = "info"
     projection_poll_seconds: float = 1.0
     projection_batch_size: int = 1000
+    allow_unsafe_durability: bool = False
 
     smtp_host: str | None = None
     smtp_port: int = 25

@@ -12,6 +12,7 @@ import click
 from adapters.dataset_import import register as register_dataset
 from adapters.framework.loader import FrameworkError, load_framework
 from adapters.persistence.database import UnsupportedDatabase
+from adapters.persistence.durability import UnsafeDurability
 from adapters.settings import Settings
 
 
@@ -40,7 +41,7 @@ def open_learnloop(settings: Settings) -> Any:
         return bootstrap(settings)
     except FrameworkError as exc:
         raise click.ClickException(f"invalid framework: {exc}") from None
-    except UnsupportedDatabase as exc:
+    except (UnsupportedDatabase, UnsafeDurability) as exc:
         raise click.ClickException(str(exc)) from None
 
 
