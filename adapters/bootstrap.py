@@ -10,6 +10,7 @@ from adapters.calendar import england_and_wales
 from adapters.framework.loader import load_framework
 from adapters.persistence.database import Store, open_store
 from adapters.persistence.durability import assert_durable
+from adapters.persistence.idempotency import IdempotencyKeys
 from adapters.persistence.users import Users
 from adapters.reminders import build_reminders
 from adapters.settings import Settings
@@ -48,10 +49,21 @@ class Learnloop:
     read_models: ReadModels
     users: Users
     clock: Clock
+    idempotency: IdempotencyKeys
 
     def close(self) -> None:
         self.log.close()
         self.store.dispose()
+
+
+def _cipher_env(settings: Settings) -> dict[str, str]:
+    """Events encrypted at rest with the library's AES-GCM cipher, when a key is set (ADR 0013)."""
+    if settings.cipher_key is None:
+        return {}
+    return {
+        "CIPHER_TOPIC": "eventsourcing.cryptography:AESCipher",
+        "CIPHER_KEY": settings.cipher_key.get_secret_value(),
+    }
 
 
 def bootstrap(
@@ -59,7 +71,7 @@ def bootstrap(
 ) -> Learnloop:
     framework = framework or load_framework(settings.framework)
     store = open_store(settings.database_url)
-    log = EventLog(env=store.event_store_env)
+    log = EventLog(env={**store.event_store_env, **_cipher_env(settings)})
     projector = Projector(
         store.write_engine,
         log.recorder,
@@ -72,6 +84,8 @@ def bootstrap(
     log.on_recorded = projector.wait_for
     users = Users(store.write_engine, clock)
     users.create_tables()
+    idempotency = IdempotencyKeys(store.write_engine, clock)
+    idempotency.create_tables()
     projector.catch_up()
     learning = LearningItems(log, framework, clock)
     sources = ReminderSources(store.engine, framework)
@@ -89,4 +103,5 @@ def bootstrap(
         read_models=ReadModels(store.engine),
         users=users,
         clock=clock,
+        idempotency=idempotency,
     )

@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     projection_poll_seconds: float = 1.0
     projection_batch_size: int = 1000
     allow_unsafe_durability: bool = False
+    cipher_key: SecretStr | None = None  # base64 AES key (16, 24 or 32 bytes): events encrypted
 
     smtp_host: str | None = None
     smtp_port: int = 25
