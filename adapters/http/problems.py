@@ -43,6 +43,42 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
+_PROBLEM_SCHEMA = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+    },
+}
+
+
+def _documented(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {PROBLEM: {"schema": _PROBLEM_SCHEMA}}}
+
+
+# Every API operation may answer these, as RFC 9457 problem details (documented in OpenAPI).
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: _documented("No token, or a token that is not recognised"),
+    403: _documented("The role or subgroup may not do this"),
+    404: _documented("No such resource"),
+    409: _documented("A rule of the framework forbids the step"),
+    412: _documented("If-Match names another version"),
+    413: _documented("The request body is too large"),
+    422: _documented("Malformed input: `errors` names each field"),
+    429: _documented("Too many requests for this token: see Retry-After"),
+}
+
+
 def _field(loc: tuple[Any, ...]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
     return ".".join(parts) or "body"
@@ -94,6 +130,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # a body that is not JSON at all: malformed input, 422
+            errors = [{"field": "body", "message": str(exc.detail)}]
+            return problem(422, "Invalid request", f"body: {exc.detail}", errors)
         title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "HTTP error")
         return problem(exc.status_code, title, str(exc.detail), headers=exc.headers)
 
