@@ -1,4 +1,4 @@
-"""With a cipher key, events are stored as AES-GCM ciphertext; without the key they cannot be read."""
+"""With a cipher key, events are stored as AES-GCM ciphertext; a wrong key cannot read them."""
 
 import pytest
 import sqlalchemy as sa
