@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test test-fast test-slow lint bench clean
+.PHONY: serve test test-fast test-slow test-all lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,13 +22,16 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not slow"
 
 test-fast: $(STAMP)
 	$(BIN)/pytest -m "not slow and not postgres"
 
 test-slow: $(STAMP)
 	$(BIN)/pytest -m slow
+
+test-all: lint
+	$(BIN)/pytest
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

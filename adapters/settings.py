@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     reminder_sweep_minutes: float = 15.0
     reminder_delivery_seconds: float = 60.0
+    max_body_bytes: int = 1024 * 1024  # a request body over this is refused with 413
+    rate_limit_per_minute: int = 600  # requests per API token per minute; 0 disables
 
     @property
     def board_recipient_list(self) -> list[str]:

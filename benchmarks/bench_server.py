@@ -30,8 +30,10 @@ def learnloop_command() -> str:
 
 
 def _env() -> dict[str, str]:
-    """This environment without LEARNLOOP_* settings, so only the command line decides."""
-    return {k: v for k, v in os.environ.items() if not k.startswith("LEARNLOOP_")}
+    """This environment without LEARNLOOP_* settings, so only the command line decides, but
+    with the per-token rate limit off: load generators send from one token on purpose."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEARNLOOP_")}
+    return {**env, "LEARNLOOP_RATE_LIMIT_PER_MINUTE": "0"}
 
 
 def free_port() -> int:

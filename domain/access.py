@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from domain.actor import BUSINESS_MANAGER, CHAIR, CONTRIBUTOR, INSPECTOR, Actor
+from domain.framework import Subgroup
 
 
 def may_read_learning(actor: Actor) -> bool:
@@ -21,3 +24,21 @@ def may_close(actor: Actor, subgroup: str) -> bool:
     if actor.role == BUSINESS_MANAGER:
         return True
     return actor.role == CHAIR and subgroup in actor.subgroups
+
+
+def may_read_subgroup(actor: Actor, subgroup: Subgroup) -> bool:
+    """A subgroup's learning content: anyone who reads learning, unless the framework marks the
+    subgroup restricted (the Child Death Overview Panel by default); then only its members,
+    business managers and inspectors."""
+    if not may_read_learning(actor):
+        return False
+    if not subgroup.restricted:
+        return True
+    if actor.role in (BUSINESS_MANAGER, INSPECTOR):
+        return True
+    return subgroup.slug in actor.subgroups
+
+
+def hidden_subgroups(actor: Actor, subgroups: Iterable[Subgroup]) -> frozenset[str]:
+    """The slugs of the subgroups among `subgroups` whose learning `actor` may not read."""
+    return frozenset(s.slug for s in subgroups if not may_read_subgroup(actor, s))

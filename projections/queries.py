@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -39,11 +40,16 @@ class ReadModels:
         subgroup: str | None = None,
         stage: str | None = None,
         overdue: bool = False,
+        hidden_subgroups: Collection[str] = (),
     ) -> list[dict[str, Any]]:
+        """Items, oldest first; none of `hidden_subgroups` (the restricted subgroups the reader
+        may not see)."""
         items, follow = schema.items, schema.follow_ups
         query = sa.select(items.c.doc).order_by(items.c.created_at, items.c.id)
         if subgroup is not None:
             query = query.where(items.c.subgroup == subgroup)
+        if hidden_subgroups:
+            query = query.where(items.c.subgroup.not_in(list(hidden_subgroups)))
         if stage is not None:
             query = query.where(items.c.stage == stage)
         if overdue:
@@ -72,10 +78,19 @@ class ReadModels:
             return [_history_entry(row) for row in conn.execute(query).mappings()]
 
     def audit_trail(
-        self, after: int, limit: int, where: AuditFilter
+        self,
+        after: int,
+        limit: int,
+        where: AuditFilter,
+        hidden_subgroups: Collection[str] = (),
     ) -> tuple[list[dict[str, Any]], int]:
+        """Events after `after`, up to `limit`, without those of `hidden_subgroups`."""
         trail = schema.audit_trail
         query = sa.select(trail).where(trail.c.position > after).order_by(trail.c.position)
+        if hidden_subgroups:
+            query = query.where(
+                sa.or_(trail.c.subgroup.is_(None), trail.c.subgroup.not_in(list(hidden_subgroups)))
+            )
         if where.subgroup is not None:
             query = query.where(trail.c.subgroup == where.subgroup)
         if where.actor is not None:
@@ -99,10 +114,15 @@ class ReadModels:
         ]
         return events, (rows[-1]["position"] if rows else after)
 
-    def follow_ups(self, today: date, until: date) -> list[dict[str, Any]]:
-        """Open actions and measures, and case-review clocks not yet met, due by `until`."""
+    def follow_ups(
+        self, today: date, until: date, hidden_subgroups: Collection[str] = ()
+    ) -> list[dict[str, Any]]:
+        """Open actions and measures, and case-review clocks not yet met, due by `until`;
+        none on items of `hidden_subgroups`."""
         follow, clocks = schema.follow_ups, schema.review_clocks
         query = sa.select(follow).where(follow.c.due <= until)
+        if hidden_subgroups:
+            query = query.where(follow.c.subgroup.not_in(list(hidden_subgroups)))
         clock_query = sa.select(clocks).where(clocks.c.met_on.is_(None), clocks.c.due <= until)
         with self.engine.connect() as conn:
             rows = [dict(row) for row in conn.execute(query).mappings()]

@@ -9,7 +9,7 @@ to be delivered; the service re-checks each on its aggregate before acting.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -164,10 +164,17 @@ def _evolve(row: dict[str, Any], event: Any) -> None:
 # -- queries ------------------------------------------------------------------------------------
 
 
-def reminders(engine: sa.Engine, after: int, limit: int) -> tuple[list[dict[str, Any]], int]:
-    """Reminders issued after log position `after`, oldest first, and the position to page on."""
+def reminders(
+    engine: sa.Engine, after: int, limit: int, hidden_subgroups: Collection[str] = ()
+) -> tuple[list[dict[str, Any]], int]:
+    """Reminders issued after log position `after`, oldest first, and the position to page on;
+    none about items of `hidden_subgroups`."""
     table = reminders_table
     query = sa.select(table).where(table.c.position > after).order_by(table.c.position).limit(limit)
+    if hidden_subgroups:
+        query = query.where(
+            sa.or_(table.c.subgroup.is_(None), table.c.subgroup.not_in(list(hidden_subgroups)))
+        )
     with engine.connect() as conn:
         rows = conn.execute(query).mappings().all()
     return [_entry(row) for row in rows], (rows[-1]["position"] if rows else after)

@@ -10,7 +10,8 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from adapters.bootstrap import Clock, Learnloop, bootstrap, system_clock
-from adapters.http import problems
+from adapters.http import limits, problems
+from adapters.http.idempotency import Idempotency
 from adapters.http.request_id import RequestId
 from adapters.http.routes import (
     audits,
@@ -58,6 +59,8 @@ def create_app(
         lifespan=lifespan,
     )
     problems.install(app)
+    app.add_middleware(Idempotency)  # inside RequestId: a replay gets its own request id
+    app.add_middleware(limits.Limits, settings=settings, clock=clock)  # 429, 413
     app.add_middleware(RequestId)
 
     @app.get("/healthz", tags=["health"])
@@ -72,5 +75,5 @@ def create_app(
 
     routers = (framework_routes, items, case_reviews, audits, inspection, reminders, calendar)
     for routes in (*routers, reports, dataset):
-        app.include_router(routes.router)
+        app.include_router(routes.router, responses=problems.PROBLEM_RESPONSES)
     return app

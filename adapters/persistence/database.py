@@ -2,7 +2,7 @@
 
 Events go through the eventsourcing library's own recorders (sqlite, postgres; see ADR 0002);
 read models and users live beside them in the same database, through SQLAlchemy.
-`memory://` keeps everything in this process (tests).
+`memory://` keeps everything in this process (tests), and keeps no hash chain (ADR 0011).
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 
 SQLITE_BUSY_TIMEOUT_S = 30
+# The recorders that chain every event to the one before (ADR 0011); memory:// keeps no chain.
+CHAINED = "adapters.persistence.chained:"
 
 
 class UnsupportedDatabase(ValueError):
@@ -61,6 +63,7 @@ def _sqlite(database_url: str, url: sa.URL) -> Store:
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "SQLITE_DBNAME": url.database,
         "SQLITE_LOCK_TIMEOUT": str(SQLITE_BUSY_TIMEOUT_S),
+        "APPLICATION_RECORDER_TOPIC": CHAINED + "ChainedSQLiteApplicationRecorder",
     }
     return Store(
         database_url, env, _sqlite_engine(url, "BEGIN"), _sqlite_engine(url, "BEGIN IMMEDIATE")
@@ -98,6 +101,7 @@ def _postgres(database_url: str, url: sa.URL) -> Store:
         "POSTGRES_LOCK_TIMEOUT": "10",
         "POSTGRES_POOL_SIZE": "10",
         "POSTGRES_MAX_OVERFLOW": "10",
+        "APPLICATION_RECORDER_TOPIC": CHAINED + "ChainedPostgresApplicationRecorder",
     }
     engine = sa.create_engine(
         url.set(drivername="postgresql+psycopg"), pool_size=10, max_overflow=10

@@ -19,7 +19,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 from icalendar import Calendar, Event
 
-from adapters.http.auth import App, Reader
+from adapters.http.auth import App, Reader, check_subgroup_readable
 from domain import loop
 from services.errors import NotFound
 
@@ -35,9 +35,10 @@ CASE_REVIEWS = "/api/v1/case-reviews"
     response_class=Response,
     responses={200: {"content": {"text/calendar": {}}, "description": "an iCalendar file"}},
 )
-def calendar(slug: str, ll: App, _: Reader) -> Response:
+def calendar(slug: str, ll: App, reader: Reader) -> Response:
     if not ll.framework.has_subgroup(slug):
         raise NotFound("subgroup", slug)
+    check_subgroup_readable(ll, reader, slug)
     subgroup = ll.framework.subgroup(slug)
     today = ll.learning.today()
     stamp = ll.clock().astimezone(UTC)

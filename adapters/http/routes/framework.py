@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from adapters.http.auth import App, CurrentActor, Reader
+from adapters.http.auth import App, CurrentActor, Reader, check_subgroup_readable
 from domain.framework import Option, Subgroup
 from services.errors import NotFound
 
@@ -40,7 +40,9 @@ def agencies(ll: App, _: CurrentActor) -> list[dict[str, str]]:
 
 
 @router.get("/subgroups/{slug}/loop")
-def loop_board(slug: str, ll: App, _: Reader) -> dict[str, Any]:
+def loop_board(slug: str, ll: App, reader: Reader) -> dict[str, Any]:
+    """403 for a restricted subgroup the reader is not a member of."""
     if not ll.framework.has_subgroup(slug):
         raise NotFound("subgroup", slug)
+    check_subgroup_readable(ll, reader, slug)
     return ll.read_models.loop_board(slug, ll.learning.today())

@@ -1,4 +1,5 @@
-"""Inspection: the partnership-wide audit trail and the follow-ups due or overdue."""
+"""Inspection: the partnership-wide audit trail, the follow-ups due or overdue, and the event
+log's integrity digest (ADR 0011)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from adapters.http.auth import App, Reader
+from adapters.http.auth import App, Reader, hidden_subgroups
 from adapters.http.params import parse_timestamp
+from adapters.persistence.integrity import head_digest
 from domain.reminders import next_reminder
 from projections.queries import AuditFilter
 
@@ -18,7 +20,7 @@ router = APIRouter(prefix="/api/v1", tags=["inspection"])
 @router.get("/audit-trail")
 def audit_trail(
     ll: App,
-    _: Reader,
+    reader: Reader,
     after: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     subgroup: str | None = None,
@@ -34,16 +36,18 @@ def audit_trail(
         since=parse_timestamp(since, "since") if since else None,
         until=parse_timestamp(until, "until") if until else None,
     )
-    events, next_after = ll.read_models.audit_trail(after, limit, where)
+    hidden = hidden_subgroups(ll, reader)
+    events, next_after = ll.read_models.audit_trail(after, limit, where, hidden)
     return {"events": events, "next_after": next_after}
 
 
 @router.get("/follow-ups")
 def follow_ups(
-    ll: App, _: Reader, within_days: Annotated[int, Query(ge=0, le=3660)] = 14
+    ll: App, reader: Reader, within_days: Annotated[int, Query(ge=0, le=3660)] = 14
 ) -> dict[str, Any]:
     today = ll.learning.today()
-    items = ll.read_models.follow_ups(today, today + timedelta(days=within_days))
+    until = today + timedelta(days=within_days)
+    items = ll.read_models.follow_ups(today, until, hidden_subgroups(ll, reader))
     for item in items:
         upcoming = next_reminder(
             ll.framework.reminders, item["kind"], date.fromisoformat(item["due"]), today
@@ -54,3 +58,11 @@ def follow_ups(
             else None
         )
     return {"as_of": today.isoformat(), "within_days": within_days, "follow_ups": items}
+
+
+@router.get("/integrity/digest")
+def integrity_digest(ll: App, _: Reader) -> dict[str, Any]:
+    """The hash chain's head: save it, and `learnloop verify --digest POSITION:HASH` later
+    shows whether the log up to it is unchanged and still there."""
+    digest = head_digest(ll.log.recorder)
+    return {"position": digest.position, "head_hash": digest.head_hash.hex()}

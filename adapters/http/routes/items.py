@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Header, Query, Response
 
 from adapters.http import schemas
-from adapters.http.auth import App, CurrentActor, Reader
+from adapters.http.auth import App, CurrentActor, Reader, check_item_readable, hidden_subgroups
 from adapters.http.etag import etag, expected_version
 from adapters.http.params import parse_id, parse_timestamp
 from domain import loop
@@ -57,7 +57,7 @@ def identify(
 @router.get("")
 def list_items(
     ll: App,
-    _: Reader,
+    reader: Reader,
     subgroup: str | None = None,
     stage: str | None = None,
     overdue: bool = False,
@@ -67,7 +67,11 @@ def list_items(
     if stage is not None and stage not in loop.STAGES:
         raise InvalidField("stage", f"expected one of: {', '.join(loop.STAGES)}")
     items = ll.read_models.items(
-        ll.learning.today(), subgroup=subgroup, stage=stage, overdue=overdue
+        ll.learning.today(),
+        subgroup=subgroup,
+        stage=stage,
+        overdue=overdue,
+        hidden_subgroups=hidden_subgroups(ll, reader),
     )
     return {"items": items}
 
@@ -76,14 +80,18 @@ def list_items(
 def get_item(
     item_id: str,
     ll: App,
-    _: Reader,
+    reader: Reader,
     response: Response,
     as_of: Annotated[str | None, Query(description="ISO 8601 timestamp")] = None,
 ) -> dict[str, Any]:
+    """404 for an item of a restricted subgroup the reader may not see (as for no item)."""
     if as_of is None:
-        return _current(ll, _id(item_id), response)
-    moment = parse_timestamp(as_of, "as_of")
-    return _as_it_stood(ll, _id(item_id), moment, response)
+        doc = _current(ll, _id(item_id), response)
+    else:
+        moment = parse_timestamp(as_of, "as_of")
+        doc = _as_it_stood(ll, _id(item_id), moment, response)
+    check_item_readable(ll, reader, doc["subgroup"], item_id)
+    return doc
 
 
 def _as_it_stood(ll: App, item_id: UUID, moment: datetime, response: Response) -> dict[str, Any]:
@@ -100,10 +108,12 @@ def _as_it_stood(ll: App, item_id: UUID, moment: datetime, response: Response) -
 
 
 @router.get("/{item_id}/history")
-def history(item_id: str, ll: App, _: Reader) -> dict[str, Any]:
+def history(item_id: str, ll: App, reader: Reader) -> dict[str, Any]:
     events = ll.read_models.history(str(_id(item_id)), "learning_item")
     if not events:
         raise NotFound("learning item", item_id)
+    for event in events:
+        check_item_readable(ll, reader, event["subgroup"], item_id)
     return {"events": events}
 
 

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from adapters.http.auth import App, Reader
+from adapters.http.auth import App, Reader, hidden_subgroups
 from projections import reminder_log
 
 router = APIRouter(prefix="/api/v1", tags=["reminders"])
@@ -15,9 +15,11 @@ router = APIRouter(prefix="/api/v1", tags=["reminders"])
 @router.get("/reminders")
 def reminders(
     ll: App,
-    _: Reader,
+    reader: Reader,
     after: Annotated[int, Query(ge=0, description="a position from a previous next_after")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
-    found, next_after = reminder_log.reminders(ll.read_models.engine, after, limit)
+    found, next_after = reminder_log.reminders(
+        ll.read_models.engine, after, limit, hidden_subgroups(ll, reader)
+    )
     return {"reminders": found, "next_after": next_after}
