@@ -8,6 +8,8 @@ from uuid import UUID
 from domain.errors import InvalidField
 from services.errors import NotFound
 
+MAX_POSITION = 2**63 - 1  # the event log's positions are 64-bit integers
+
 
 def parse_timestamp(value: str, field: str) -> datetime:
     """ISO 8601; a timestamp without an offset is read as UTC."""

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 
+FIRST_YEAR, LAST_YEAR = 1900, 2199
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -18,9 +19,12 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 def _iso_date(value: Any) -> date:
     if isinstance(value, str) and _ISO_DATE.match(value):
         try:
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError as exc:
             raise ValueError(f"'{value}' is not a calendar date") from exc
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            raise ValueError(f"'{value}' is outside the years {FIRST_YEAR} to {LAST_YEAR}")
+        return day
     raise ValueError("expected a date as YYYY-MM-DD")
 
 

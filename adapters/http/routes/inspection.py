@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from adapters.http.auth import App, Reader, hidden_subgroups
-from adapters.http.params import parse_timestamp
+from adapters.http.params import MAX_POSITION, parse_timestamp
 from adapters.persistence.integrity import head_digest
 from domain.reminders import next_reminder
 from projections.queries import AuditFilter
@@ -21,7 +21,7 @@ router = APIRouter(prefix="/api/v1", tags=["inspection"])
 def audit_trail(
     ll: App,
     reader: Reader,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_POSITION)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     subgroup: str | None = None,
     actor: Annotated[str | None, Query(description="a user id")] = None,

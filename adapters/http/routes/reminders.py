@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from adapters.http.auth import App, Reader, hidden_subgroups
+from adapters.http.params import MAX_POSITION
 from projections import reminder_log
 
 router = APIRouter(prefix="/api/v1", tags=["reminders"])
@@ -16,7 +17,9 @@ router = APIRouter(prefix="/api/v1", tags=["reminders"])
 def reminders(
     ll: App,
     reader: Reader,
-    after: Annotated[int, Query(ge=0, description="a position from a previous next_after")] = 0,
+    after: Annotated[
+        int, Query(ge=0, le=MAX_POSITION, description="a position from a previous next_after")
+    ] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
     found, next_after = reminder_log.reminders(

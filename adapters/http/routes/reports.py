@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Response
 
 from adapters.annual_report import FORMATS, build, render_report
 from adapters.http.auth import App, Reader
+from adapters.http.params import MAX_POSITION
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 
@@ -18,7 +19,9 @@ def annual(
     _: Reader,
     year: Annotated[int, Query(description="the reporting year 1 April YYYY to 31 March YYYY+1")],
     format: Annotated[str, Query(description="json, html, md or pdf")] = "json",
-    as_at: Annotated[int | None, Query(description="an event-log position")] = None,
+    as_at: Annotated[
+        int | None, Query(ge=0, le=MAX_POSITION, description="an event-log position")
+    ] = None,
 ) -> Response:
     report = build(ll, year, as_at)
     body = render_report(report, format)
