@@ -17,7 +17,10 @@ FORMATS = {
 }
 
 
-def build(ll: Learnloop, year: int, as_at: int | None = None) -> dict[str, Any]:
+def build(
+    ll: Learnloop, year: int, as_at: int | None = None, hidden: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """`hidden`: restricted subgroups the reader may not see, left out of the report."""
     reached = ll.projector.catch_up()
     if as_at is not None and (as_at < 0 or as_at > reached):
         raise InvalidField("as_at", f"position {as_at} is not in the event log (0 to {reached})")
@@ -25,7 +28,13 @@ def build(ll: Learnloop, year: int, as_at: int | None = None) -> dict[str, Any]:
         raise InvalidField("year", "expected a reporting year such as 2026 (for 2026/27)")
     position = reached if as_at is None else as_at
     return annual_report(
-        ll.store.engine, ll.framework, year, position, ll.learning.today(), ll.clock()
+        ll.store.engine,
+        ll.framework,
+        year,
+        position,
+        ll.learning.today(),
+        ll.clock(),
+        hidden_subgroups=hidden,
     )
 
 

@@ -6,6 +6,7 @@ was recorded since."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -58,6 +59,7 @@ def annual_report(
     today: date,
     generated_at: datetime,
     extra: dict[str, Any] | None = None,
+    hidden_subgroups: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     """`position` must not be past what the views have applied; `today` is the partnership's
     date, used for what is overdue when the year has not yet ended."""
@@ -71,7 +73,7 @@ def annual_report(
         # Learning items are dated by when their events were recorded, so the year's end holds
         # all of the year's; reviews, audits and the dataset carry dates people enter, which may
         # be recorded after the year: their figures read the log up to `position`.
-        items = read(schema.item_versions, at)
+        items = [d for d in read(schema.item_versions, at) if d["subgroup"] not in hidden_subgroups]
         reviews, reviews_at_end = (
             read(schema.case_review_versions, position),
             read(schema.case_review_versions, at),
@@ -91,10 +93,19 @@ def annual_report(
         "as_at_position": position,
         "year_end_position": at,
         "generated_at": generated_at.isoformat(),
-        **report_sections.learning(items, framework, period),
+        **report_sections.learning(items, _visible(framework, hidden_subgroups), period),
         "case_reviews": report_sections.case_reviews(reviews, reviews_at_end, period),
         "audits": report_sections.audits(audits, audits_at_end, framework, year, period),
         "dataset": report_sections.dataset(indicators, year),
     }
     report.update(extra or {})
     return report
+
+
+def _visible(framework: Framework, hidden: frozenset[str]) -> Framework:
+    """The framework as a reader who may not see restricted subgroups' learning reads it."""
+    if not hidden:
+        return framework
+    return replace(
+        framework, subgroups=tuple(s for s in framework.subgroups if s.slug not in hidden)
+    )

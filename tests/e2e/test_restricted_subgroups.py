@@ -99,3 +99,50 @@ def test_other_subgroups_are_unaffected(
     item = api.create_item()
     seen = visible(client, contributor, item["id"])
     assert seen["list"] and seen["audit_trail"] and seen["item"] and seen["history"]
+
+
+def test_a_reviews_link_into_a_restricted_subgroup_is_listed_only_for_those_who_may_read_it(
+    client: TestClient, learnloop: Any, tokens: Any
+) -> None:
+    known = {s.slug for s in learnloop.framework.subgroups}
+    panel_manager = learnloop.users.add("Pat Lead", "business_manager", [], known).token
+    review = client.post(
+        "/api/v1/case-reviews",
+        json={
+            "case_reference": "CR-2026/9",
+            "notified_on": "2026-04-20",
+            "notifying_agency": "thames-valley-police",
+            "summary": "s",
+        },
+        headers=auth(panel_manager),
+    ).json()
+    body = {
+        "subgroup": CDOP,
+        "title": "Panel learning",
+        "description": "",
+        "source": {"kind": "all_cases_reviewed"},
+    }
+    linked = client.post(
+        f"/api/v1/case-reviews/{review['id']}/learning", json=body, headers=auth(panel_manager)
+    )
+    assert linked.status_code == 201, linked.text
+
+    def links(token: str) -> list[str]:
+        doc = client.get(f"/api/v1/case-reviews/{review['id']}", headers=auth(token)).json()
+        return [link["subgroup"] for link in doc["learning_items"]]
+
+    assert links(tokens.inspector) == [CDOP]
+    assert links(tokens.contributor) == []
+
+
+def test_the_annual_report_leaves_out_a_restricted_subgroup_for_non_members(
+    client: TestClient, cdop_item: str, tokens: Any
+) -> None:
+    def subgroups(token: str) -> list[str]:
+        report = client.get("/api/v1/reports/annual?year=2026", headers=auth(token)).json()
+        return [s["slug"] for s in report["subgroups"]]
+
+    assert CDOP in subgroups(tokens.inspector)
+    assert CDOP not in subgroups(tokens.contributor)
+    report = client.get("/api/v1/reports/annual?year=2026", headers=auth(tokens.contributor))
+    assert report.json()["totals"]["needs_identified"] == 0

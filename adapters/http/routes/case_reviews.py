@@ -6,9 +6,10 @@ from uuid import UUID
 from fastapi import APIRouter, Header, Response
 
 from adapters.http import schemas
-from adapters.http.auth import App, CurrentActor, Reader
+from adapters.http.auth import App, CurrentActor, Reader, hidden_subgroups
 from adapters.http.etag import etag, expected_version
 from adapters.http.params import parse_id
+from domain.actor import Actor
 from domain.errors import InvalidField
 from services.errors import NotFound
 
@@ -26,12 +27,19 @@ STATUSES = (
 )
 
 
-def _current(ll: App, review_id: UUID, response: Response) -> dict[str, Any]:
+def _current(ll: App, review_id: UUID, response: Response, actor: Actor) -> dict[str, Any]:
     doc = ll.read_models.case_review(str(review_id))
     if doc is None:
         raise NotFound("case review", str(review_id))
     response.headers["ETag"] = etag(doc["version"])
-    return doc
+    return _visible(ll, doc, actor)
+
+
+def _visible(ll: App, doc: dict[str, Any], actor: Actor) -> dict[str, Any]:
+    """Learning linked into a restricted subgroup is not listed for a reader who may not see it."""
+    hidden = hidden_subgroups(ll, actor)
+    links = [link for link in doc["learning_items"] if link["subgroup"] not in hidden]
+    return {**doc, "learning_items": links}
 
 
 def _id(review_id: str) -> UUID:
@@ -44,19 +52,19 @@ def notify(
 ) -> dict[str, Any]:
     review_id = ll.case_reviews.notify(actor, **body.model_dump())
     response.headers["Location"] = f"{router.prefix}/{review_id}"
-    return _current(ll, review_id, response)
+    return _current(ll, review_id, response, actor)
 
 
 @router.get("")
-def list_reviews(ll: App, _: Reader, status: str | None = None) -> dict[str, Any]:
+def list_reviews(ll: App, actor: Reader, status: str | None = None) -> dict[str, Any]:
     if status is not None and status not in STATUSES:
         raise InvalidField("status", f"expected one of: {', '.join(STATUSES)}")
-    return {"case_reviews": ll.read_models.case_reviews(status)}
+    return {"case_reviews": [_visible(ll, r, actor) for r in ll.read_models.case_reviews(status)]}
 
 
 @router.get("/{review_id}")
-def get_review(review_id: str, ll: App, _: Reader, response: Response) -> dict[str, Any]:
-    return _current(ll, _id(review_id), response)
+def get_review(review_id: str, ll: App, actor: Reader, response: Response) -> dict[str, Any]:
+    return _current(ll, _id(review_id), response, actor)
 
 
 @router.get("/{review_id}/history")
@@ -81,7 +89,7 @@ def _command(name: str, path: str, body_type: type[schemas.Body]) -> None:
         uid = _id(review_id)
         method = getattr(ll.case_reviews, name)
         method(uid, actor, expected_version(if_match), **body.model_dump())
-        return _current(ll, uid, response)
+        return _current(ll, uid, response, actor)
 
     command.__name__ = name
     router.post(f"/{{review_id}}/{path}", status_code=201, name=name)(command)
