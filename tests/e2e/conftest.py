@@ -58,10 +58,34 @@ def learnloop(settings: Settings, clock: Any) -> Iterator[Learnloop]:
 
 
 @pytest.fixture
-def client(settings: Settings, clock: Any, learnloop: Learnloop) -> Iterator[TestClient]:
+def client(
+    settings: Settings, clock: Any, learnloop: Learnloop, capsys: pytest.CaptureFixture[str]
+) -> Iterator[TestClient]:
+    """The API in process. Every test that uses it also checks that no free text it sent in a
+    body (titles, descriptions, summaries...) reached the logs."""
     app = create_app(settings, clock, learnloop=learnloop, run_scheduler=False)
+    sent: set[str] = set()
     with TestClient(app) as test_client:
+        send = test_client.request
+
+        def request(method: str, url: Any, *args: Any, **kwargs: Any) -> Any:
+            sent.update(_free_text(kwargs.get("json")))
+            return send(method, url, *args, **kwargs)
+
+        test_client.request = request  # type: ignore[method-assign]
         yield test_client
+    logged = capsys.readouterr()
+    leaked = sorted(text for text in sent if text in logged.out or text in logged.err)
+    assert not leaked, f"request body text reached the logs: {leaked}"
+
+
+def _free_text(body: Any) -> list[str]:
+    """Strings a person typed (with a space, longer than a slug), anywhere in a JSON body."""
+    if isinstance(body, dict):
+        return [t for value in body.values() for t in _free_text(value)]
+    if isinstance(body, list):
+        return [t for value in body for t in _free_text(value)]
+    return [body] if isinstance(body, str) and " " in body.strip() and len(body) >= 12 else []
 
 
 @pytest.fixture
