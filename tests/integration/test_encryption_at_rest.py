@@ -4,6 +4,8 @@ import pytest
 import sqlalchemy as sa
 from eventsourcing.cryptography import AESCipher
 
+from adapters.persistence.integrity import verify
+
 TITLE = "Escalation-between-agencies-9f3c"
 
 
@@ -33,6 +35,7 @@ def test_events_are_ciphertext_at_rest_and_read_back_with_the_key(open_learnloop
     assert ll.log.repository.get(item).title == TITLE
     again = open_learnloop(cipher_key=key)
     assert again.log.repository.get(item).title == TITLE
+    assert verify(ll.log.recorder).intact  # the chain covers the bytes as stored: ciphertext
 
 
 def test_plain_storage_holds_readable_bytes(open_learnloop, make_actors):
