@@ -7,7 +7,7 @@ was recorded since."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,6 +17,7 @@ from domain.framework import Framework
 from domain.reporting_year import year_bounds, year_label
 from projections import report_sections, schema
 from projections.dataset_view import indicator_versions
+from projections.records import naive_utc
 
 Doc = dict[str, Any]
 
@@ -43,7 +44,7 @@ def year_end_position(conn: sa.Connection, position: int, end: date, timezone: s
     """The last log position recorded by the end of the year's last day (local time), or
     `position` if that is earlier: the state the year ended in, as the log knew it then."""
     midnight = datetime.combine(end + timedelta(days=1), time.min, tzinfo=ZoneInfo(timezone))
-    cutoff = midnight.astimezone(UTC).replace(tzinfo=None)
+    cutoff = naive_utc(midnight)
     trail = schema.audit_trail
     query = sa.select(sa.func.max(trail.c.position)).where(
         trail.c.position <= position, trail.c.recorded_at < cutoff

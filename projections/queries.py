@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from domain import loop
 from projections import schema
 from projections.item_summary import rated
+from projections.records import naive_utc
 
 
 @dataclass(frozen=True)
@@ -98,9 +99,9 @@ class ReadModels:
         if where.type is not None:
             query = query.where(trail.c.type == where.type)
         if where.since is not None:
-            query = query.where(trail.c.recorded_at >= _naive_utc(where.since))
+            query = query.where(trail.c.recorded_at >= naive_utc(where.since))
         if where.until is not None:
-            query = query.where(trail.c.recorded_at < _naive_utc(where.until))
+            query = query.where(trail.c.recorded_at < naive_utc(where.until))
         with self.engine.connect() as conn:
             rows = conn.execute(query.limit(limit)).mappings().all()
         events = [
@@ -204,9 +205,3 @@ def _history_entry(row: Any) -> dict[str, Any]:
         "subgroup": row["subgroup"],
         "data": row["data"],
     }
-
-
-def _naive_utc(moment: datetime) -> datetime:
-    if moment.tzinfo is None:
-        return moment
-    return moment.astimezone(UTC).replace(tzinfo=None)

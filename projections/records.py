@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -42,3 +42,10 @@ def actor_of(event: Any) -> dict[str, str]:
     return dict(
         getattr(event, "actor", None) or {"id": "system", "name": "system", "role": "system"}
     )
+
+
+def naive_utc(moment: datetime) -> datetime:
+    """How the views store a moment: UTC without a zone (SQLite keeps none); naive means UTC."""
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(UTC).replace(tzinfo=None)

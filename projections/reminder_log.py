@@ -25,7 +25,7 @@ from domain.reminder import (
     PENDING,
 )
 from projections import schema
-from projections.records import event_type, stream_type
+from projections.records import event_type, naive_utc, stream_type
 
 STREAM = "reminder"
 DELIVERY_STATES = (PENDING, CLAIMED, DELIVERED, FAILED, CANCELLED, NO_RECIPIENT)
@@ -128,7 +128,7 @@ def _issued_row(position: int, key: str, event: Any) -> dict[str, Any]:
         "due": _date(event.due),
         "occurrence": _date(event.occurrence),
         "recipients": recipients,
-        "issued_at": _naive_utc(event.timestamp),
+        "issued_at": naive_utc(event.timestamp),
         "delivery": PENDING if recipients else NO_RECIPIENT,
         "attempts": 0,
         "last_error": None,
@@ -141,13 +141,13 @@ def _issued_row(position: int, key: str, event: Any) -> dict[str, Any]:
 def _evolve(row: dict[str, Any], event: Any) -> None:
     kind = event_type(event)
     if kind == "DeliveryClaimed":
-        row.update(delivery=CLAIMED, attempts=event.attempt, claimed_at=_naive_utc(event.timestamp))
+        row.update(delivery=CLAIMED, attempts=event.attempt, claimed_at=naive_utc(event.timestamp))
     elif kind == "Delivered":
         row.update(
             delivery=DELIVERED,
             attempts=event.attempt,
             retry_after=None,
-            delivered_at=_naive_utc(event.timestamp),
+            delivered_at=naive_utc(event.timestamp),
         )
     elif kind == "DeliveryFailed":
         retry_after = event.retry_after
@@ -155,7 +155,7 @@ def _evolve(row: dict[str, Any], event: Any) -> None:
             delivery=FAILED,
             attempts=event.attempt,
             last_error=event.error,
-            retry_after=_naive_utc(retry_after) if retry_after is not None else None,
+            retry_after=naive_utc(retry_after) if retry_after is not None else None,
         )
     elif kind == "Cancelled":
         row.update(delivery=CANCELLED, retry_after=None)
@@ -184,7 +184,7 @@ def deliverable(engine: sa.Engine, now: datetime) -> list[str]:
     """Ids of reminders that may be delivered at `now`, oldest first: pending, failed and due a
     retry, or claimed by an attempt that has since expired."""
     table = reminders_table
-    moment = _naive_utc(now)
+    moment = naive_utc(now)
     query = (
         sa.select(table.c.reminder_id)
         .where(
@@ -256,12 +256,6 @@ def _chunks(values: list[str]) -> Iterable[list[str]]:
 
 def _date(value: date | str) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
-
-
-def _naive_utc(moment: datetime) -> datetime:
-    if moment.tzinfo is None:
-        return moment
-    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 def _iso_utc(moment: datetime | None) -> str | None:

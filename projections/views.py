@@ -7,7 +7,7 @@ tracking position, so a batch is either wholly applied and tracked or not at all
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, date
+from datetime import date
 from typing import Any, Protocol
 
 import sqlalchemy as sa
@@ -22,7 +22,7 @@ from projections import (
     item_summary,
     schema,
 )
-from projections.records import stream_type
+from projections.records import naive_utc, stream_type
 from projections.reminder_log import ReminderLogView
 
 Batch = Sequence[tuple[int, Any]]
@@ -207,9 +207,7 @@ class AuditView(DocumentView):
     def span(self, doc: Doc) -> tuple[date, date | None]:
         completion = doc["completion"]
         planned = min(doc["planned_on"], doc["planned_for"])  # an audit may be recorded late
-        return date.fromisoformat(planned), _day(
-            completion["completed_on"] if completion else None
-        )
+        return date.fromisoformat(planned), _day(completion["completed_on"] if completion else None)
 
     def evolve(self, doc: Doc | None, event: Any) -> Doc:
         return audit_summary.evolve(doc, event)
@@ -244,7 +242,7 @@ class AuditTrailView:
                 known[key] = self.subgroup_of_stream(event)
                 new_streams.append({"stream_id": key, "subgroup": known[key]})
             row = audit_trail.entry(position, event, known[key])
-            row["recorded_at"] = event.timestamp.astimezone(UTC).replace(tzinfo=None)
+            row["recorded_at"] = naive_utc(event.timestamp)
             rows.append(row)
         if new_streams:
             conn.execute(sa.insert(streams), new_streams)
