@@ -14,6 +14,7 @@ from adapters.persistence.idempotency import IdempotencyKeys
 from adapters.persistence.users import Users
 from adapters.reminders import build_reminders
 from adapters.settings import Settings
+from adapters.shared_projection import SharedProjection
 from domain.framework import Framework
 from projections.dataset_view import IndicatorMeasures
 from projections.projector import Projector
@@ -50,8 +51,11 @@ class Learnloop:
     users: Users
     clock: Clock
     idempotency: IdempotencyKeys
+    shared_projection: SharedProjection | None = None
 
     def close(self) -> None:
+        if self.shared_projection is not None:
+            self.shared_projection.stop()
         self.log.close()
         self.store.dispose()
 
@@ -81,12 +85,16 @@ def bootstrap(
     )
     projector.create_tables()
     assert_durable(store, settings.allow_unsafe_durability)
-    log.on_recorded = projector.wait_for
-    users = Users(store.write_engine, clock)
+    shared = _shared_projection(settings, store, log, projector)
+    log.on_recorded = shared.wait_for if shared else projector.wait_for
+    users = Users(store.write_engine, clock, reader=store.engine)
     users.create_tables()
     idempotency = IdempotencyKeys(store.write_engine, clock)
     idempotency.create_tables()
-    projector.catch_up()
+    if shared is None:
+        projector.catch_up()
+    else:
+        shared.start()
     learning = LearningItems(log, framework, clock)
     sources = ReminderSources(store.engine, framework)
     return Learnloop(
@@ -104,4 +112,21 @@ def bootstrap(
         users=users,
         clock=clock,
         idempotency=idempotency,
+        shared_projection=shared,
     )
+
+
+class SharedProjectionNeedsPostgres(ValueError):
+    pass
+
+
+def _shared_projection(
+    settings: Settings, store: Store, log: EventLog, projector: Projector
+) -> SharedProjection | None:
+    if not settings.shared_projection:
+        return None
+    if store.kind != "postgresql":
+        msg = "several server processes need PostgreSQL: SQLite serves one process at a time"
+        raise SharedProjectionNeedsPostgres(msg)
+    conninfo = store.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    return SharedProjection(projector, conninfo, log.recorder.channel_name)

@@ -118,14 +118,15 @@ def start_scheduler(ll: Learnloop, lock: SchedulerLock | None = None) -> Backgro
     lock = lock or SchedulerLock(ll.store)
     scheduler = BackgroundScheduler(timezone="UTC")
     every = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
-    scheduler.add_job(
-        _catch_up,
-        "interval",
-        args=[ll],
-        id="projections.catch_up",
-        seconds=ll.settings.projection_poll_seconds,
-        **every,
-    )
+    if ll.shared_projection is None:  # otherwise one process projects for all (ADR 0018)
+        scheduler.add_job(
+            _catch_up,
+            "interval",
+            args=[ll],
+            id="projections.catch_up",
+            seconds=ll.settings.projection_poll_seconds,
+            **every,
+        )
     scheduler.add_job(
         sweep,
         "interval",

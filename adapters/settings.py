@@ -20,6 +20,10 @@ class Settings(BaseSettings):
     log_level: str = "info"
     projection_poll_seconds: float = 1.0
     projection_batch_size: int = 1000
+    # Server processes sharing one PostgreSQL leave projection to one of them (ADR 0018);
+    # `learnloop serve --workers N` turns it on for its workers.
+    shared_projection: bool = False
+    workers: int = 1
     allow_unsafe_durability: bool = False
     cipher_key: SecretStr | None = None  # base64 AES key (16, 24 or 32 bytes): events encrypted
 

@@ -35,13 +35,13 @@ def settings_from(**overrides: Any) -> Settings:
 
 
 def open_learnloop(settings: Settings) -> Any:
-    from adapters.bootstrap import bootstrap
+    from adapters.bootstrap import SharedProjectionNeedsPostgres, bootstrap
 
     try:
         return bootstrap(settings)
     except FrameworkError as exc:
         raise click.ClickException(f"invalid framework: {exc}") from None
-    except (UnsupportedDatabase, UnsafeDurability) as exc:
+    except (UnsupportedDatabase, UnsafeDurability, SharedProjectionNeedsPostgres) as exc:
         raise click.ClickException(str(exc)) from None
 
 
@@ -53,24 +53,72 @@ def main() -> None:
 @main.command()
 @click.option("--host", default=None, help="interface to listen on (default 127.0.0.1)")
 @click.option("--port", type=int, default=None, help="port (default 8000)")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="server processes (default 1); more than one needs PostgreSQL",
+)
 @store_options
 def serve(
-    host: str | None, port: int | None, database_url: str | None, framework: Path | None
+    host: str | None,
+    port: int | None,
+    workers: int | None,
+    database_url: str | None,
+    framework: Path | None,
 ) -> None:
-    """Run the API (and its scheduled jobs) in one process."""
+    """Run the API (and its scheduled jobs)."""
     import uvicorn
 
     from adapters.http.app import create_app
     from adapters.logging import configure_logging
 
-    settings = settings_from(host=host, port=port, database_url=database_url, framework=framework)
+    settings = settings_from(
+        host=host, port=port, workers=workers, database_url=database_url, framework=framework
+    )
+    if settings.workers > 1:
+        settings = settings.model_copy(update={"shared_projection": True})
     configure_logging(settings.log_level)
-    ll = open_learnloop(settings)
+    ll = open_learnloop(settings)  # creates the tables and catches up once, before any worker
+    if settings.workers > 1:
+        ll.close()
+        _serve_workers(settings)
+        return
     try:
         app = create_app(settings, learnloop=ll)
         uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
     finally:
         ll.close()
+
+
+def _serve_workers(settings: Settings) -> None:
+    """uvicorn's worker processes each build the service from LEARNLOOP_* variables: the
+    settings this command resolved are handed to them there (ADR 0018)."""
+    import os
+
+    import uvicorn
+
+    os.environ.update(worker_environment(settings))
+    uvicorn.run(
+        "adapters.http.worker:create_worker_app",
+        factory=True,
+        workers=settings.workers,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+    )
+
+
+def worker_environment(settings: Settings) -> dict[str, str]:
+    env = {
+        "LEARNLOOP_DATABASE_URL": settings.database_url,
+        "LEARNLOOP_SHARED_PROJECTION": "true",
+        "LEARNLOOP_WORKERS": "1",
+    }
+    if settings.framework is not None:
+        env["LEARNLOOP_FRAMEWORK"] = str(settings.framework.resolve())
+    return env
 
 
 @main.group()

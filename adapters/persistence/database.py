@@ -15,6 +15,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 
 SQLITE_BUSY_TIMEOUT_S = 30
+# Enough pooled connections for the server's worker threads: a connection opened and closed per
+# request (the pool's overflow) costs more than the query it serves.
+POOL_SIZE = 20
+POOL_OVERFLOW = 20
 # The recorders that chain every event to the one before (ADR 0011); memory:// keeps no chain.
 CHAINED = "adapters.persistence.chained:"
 
@@ -74,6 +78,8 @@ def _sqlite_engine(url: sa.URL, begin: str) -> sa.Engine:
     engine = sa.create_engine(
         url.set(drivername="sqlite+pysqlite"),
         connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False},
+        pool_size=POOL_SIZE,
+        max_overflow=POOL_OVERFLOW,
     )
     sa.event.listen(engine, "connect", _sqlite_connect)
     # A deferred transaction that later writes can fail with SQLITE_BUSY instead of waiting when

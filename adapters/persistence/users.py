@@ -70,8 +70,14 @@ def check_new_user(
 
 
 class Users:
-    def __init__(self, engine: sa.Engine, clock: Callable[[], datetime]) -> None:
+    """`engine` writes; `reader` (default: the same) answers lookups without taking SQLite's
+    write lock, which every request's authentication would otherwise queue behind."""
+
+    def __init__(
+        self, engine: sa.Engine, clock: Callable[[], datetime], reader: sa.Engine | None = None
+    ) -> None:
         self.engine = engine
+        self.reader = reader or engine
         self.clock = clock
 
     def create_tables(self) -> None:
@@ -86,7 +92,7 @@ class Users:
         query = sa.select(users.c.email, users.c.subgroups).where(
             users.c.role == role, users.c.email.is_not(None)
         )
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             rows = conn.execute(query).all()
         return sorted({e for e, groups in rows if subgroup is None or subgroup in groups})
 
@@ -117,7 +123,7 @@ class Users:
 
     def authenticate(self, token: str) -> Actor | None:
         query = sa.select(users).where(users.c.token_sha256 == token_hash(token))
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             row = conn.execute(query).mappings().first()
         if row is None:
             return None
