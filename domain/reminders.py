@@ -80,6 +80,14 @@ class Owed:
 Recipients = Callable[[FollowUp, ReminderRule], Sequence[str]]
 
 
+def latest_due_owed(rules: Sequence[ReminderRule], today: date) -> date | None:
+    """The latest due date any rule owes a reminder for on `today`: a sweep need not read
+    targets due later (most of a large partnership's open work). None: no rules, nothing owed."""
+    if not rules:
+        return None
+    return today - timedelta(days=min(rule.offset_days for rule in rules))
+
+
 def owed(
     follow_ups: list[FollowUp],
     rules: tuple[ReminderRule, ...],
@@ -96,7 +104,6 @@ def owed(
                 who = tuple(sorted(set(recipients_for(follow_up, rule))))
                 result.append(Owed(rule, follow_up, occurrence, who))
     return result
-
 
 
 def next_reminder(

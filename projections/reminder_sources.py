@@ -11,6 +11,8 @@ from domain.framework import Framework
 from domain.reminders import FollowUp
 from projections import reminder_log, schema
 
+CHUNK = 500  # ids per IN (...) list
+
 
 class ReminderSources:
     def __init__(self, engine: sa.Engine, framework: Framework) -> None:
@@ -18,19 +20,42 @@ class ReminderSources:
         self.review_subgroup = framework.case_reviews.subgroup if framework.case_reviews else None
         self.audit_subgroup = framework.audits.subgroup if framework.audits else None
 
-    def follow_ups(self) -> list[FollowUp]:
+    def follow_ups(self, due_by: date) -> list[FollowUp]:
         follow, clocks, audits = schema.follow_ups, schema.review_clocks, schema.audits
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(follow)).mappings().all()
-            running = conn.execute(sa.select(clocks).where(clocks.c.met_on.is_(None))).mappings()
-            clock_rows = running.all()
+            rows = conn.execute(sa.select(follow).where(follow.c.due <= due_by)).mappings().all()
+            running = sa.select(clocks).where(clocks.c.met_on.is_(None), clocks.c.due <= due_by)
+            clock_rows = conn.execute(running).mappings().all()
             planned = sa.select(audits.c.doc).where(audits.c.status == "planned")
-            audit_docs = conn.execute(planned).scalars().all()
+            audit_docs = conn.execute(planned).scalars().all()  # a few a year
         return (
             [_item_follow_up(row) for row in rows]
             + [self._clock(row) for row in clock_rows]
-            + [self._audit(doc) for doc in audit_docs]
+            + [a for a in map(self._audit, audit_docs) if a.due <= due_by]
         )
+
+    def open_dues(self, target_ids: set[str]) -> set[tuple[str, date]]:
+        follow, clocks, audits = schema.follow_ups, schema.review_clocks, schema.audits
+        ids = sorted(target_ids)
+        found: set[tuple[str, date]] = set()
+        with self.engine.connect() as conn:
+            for start in range(0, len(ids), CHUNK):
+                chunk = ids[start : start + CHUNK]
+                query = sa.select(follow.c.target_id, follow.c.due)
+                found.update(conn.execute(query.where(follow.c.target_id.in_(chunk))).tuples())
+                reviews = sorted({i.split("/", 1)[0] for i in chunk if "/" in i})
+                running = sa.select(clocks.c.review_id, clocks.c.name, clocks.c.due).where(
+                    clocks.c.met_on.is_(None), clocks.c.review_id.in_(reviews)
+                )
+                for review_id, name, due in conn.execute(running):
+                    found.add((f"{review_id}/{name}", due))
+                planned = sa.select(audits.c.doc).where(
+                    audits.c.status == "planned", audits.c.id.in_(chunk)
+                )
+                found.update(
+                    (a.target_id, a.due) for a in map(self._audit, conn.execute(planned).scalars())
+                )
+        return {(target, due) for target, due in found if target in target_ids}
 
     def latest_occurrences(self) -> dict[tuple[str, date], date]:
         """For each (target, due date), the latest occurrence any reminder was issued for."""

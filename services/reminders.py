@@ -32,7 +32,13 @@ MAX_ATTEMPTS = 8
 class Sources(Protocol):
     """What the read models tell the sweep."""
 
-    def follow_ups(self) -> list[FollowUp]: ...
+    def follow_ups(self, due_by: date) -> list[FollowUp]:
+        """The open targets due on or before `due_by`."""
+        ...
+
+    def open_dues(self, target_ids: set[str]) -> set[tuple[str, date]]:
+        """Of these targets, the open ones, each with its due date."""
+        ...
 
     def latest_occurrences(self) -> dict[tuple[str, date], date]: ...
 
@@ -82,14 +88,15 @@ class Reminders:
     def sweep(self, as_of: datetime | None = None) -> Sweep:
         """Issues every reminder owed on the partnership's date at `as_of` (default: now)."""
         today = local_date(as_of or self.clock(), self.framework.timezone)
-        follow_ups = self.sources.follow_ups()
+        due_by = reminders.latest_due_owed(self.framework.reminders, today)
+        follow_ups = self.sources.follow_ups(due_by) if due_by is not None else []
         owed = reminders.owed(follow_ups, self.framework.reminders, today, self.recipients)
         # A sweep as at an earlier time than one before it (a clock moved back) must not issue
         # what a later reminder for the same target and due date has already overtaken.
         latest = self.sources.latest_occurrences()
         fresh = [o for o in owed if o.occurrence >= latest.get(_target_key(o), o.occurrence)]
         issued = sum(self._issue(o) for o in fresh)
-        cancelled = self._cancel_what_is_not_owed(follow_ups, owed)
+        cancelled = self._cancel_what_is_not_owed(owed)
         return Sweep(issued, cancelled)
 
     def deliver(self, limit: int = 200) -> int:
@@ -119,12 +126,15 @@ class Reminders:
             return False  # issued already, by an earlier sweep or another process
         return True
 
-    def _cancel_what_is_not_owed(self, follow_ups: list[FollowUp], owed: list[Owed]) -> int:
-        open_targets = {(f.target_id, f.due) for f in follow_ups}
+    def _cancel_what_is_not_owed(self, owed: list[Owed]) -> int:
         current = {(o.rule.name, o.follow_up.target_id): o for o in owed}
+        pending = [
+            self.log.load(UUID(reminder_id), Reminder, "reminder")
+            for reminder_id in sorted(self.sources.undelivered())
+        ]
+        open_targets = self.sources.open_dues({r.target_id for r in pending}) if pending else set()
         cancelled = 0
-        for reminder_id in self.sources.undelivered():
-            reminder = self.log.load(UUID(reminder_id), Reminder, "reminder")
+        for reminder in pending:
             reason = _why_not_owed(reminder, open_targets, current)
             if reason is not None:
                 reminder.cancel(reason, self.clock())

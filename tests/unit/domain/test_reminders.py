@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from domain.reminders import TARGETS, FollowUp, Owed, ReminderRule, owed
+from domain.reminders import TARGETS, FollowUp, Owed, ReminderRule, latest_due_owed, owed
 
 DUE = date(2024, 9, 30)
 
@@ -192,3 +192,20 @@ def test_a_repeating_reminder_before_the_due_date_is_stale_once_the_date_has_pas
     assert weekly_before.occurrence(DUE, day(0)) == day(0)
     assert weekly_before.occurrence(DUE, day(1)) is None
     assert weekly_before.occurrence(DUE, day(30)) is None
+
+
+def test_a_sweep_reads_no_target_due_after_the_earliest_rule_could_fire() -> None:
+    rules = (BEFORE_14, TOMORROW, OVERDUE, ON_THE_DAY, ESCALATED, CLOCK)
+    today = day(-20)
+    latest = latest_due_owed(rules, today)
+    assert latest == today + timedelta(days=14)
+    later = FollowUp("action", "a1", "i1", "scr", latest + timedelta(days=1), "t", "d")
+    on_the_edge = replace(later, target_id="a2", due=latest)
+    assert owed([later], rules, today, lambda f, r: ["x@example.org"]) == []
+    assert [o.follow_up.target_id for o in owed([on_the_edge], rules, today, lambda f, r: [])] == [
+        "a2"
+    ]
+
+
+def test_without_rules_nothing_is_read() -> None:
+    assert latest_due_owed((), DUE) is None
