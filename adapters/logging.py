@@ -44,3 +44,6 @@ def configure_logging(level: str = "info", stream: TextIO | None = None) -> None
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
     logging.getLogger("uvicorn.access").disabled = True
+    # Every run of every job ("Running job ...", "executed successfully") would be two lines a
+    # second from the catch-up job alone; our own jobs log what they did.
+    logging.getLogger("apscheduler.executors").setLevel(max(logging.WARNING, root.level))

@@ -84,3 +84,15 @@ def test_no_token_and_no_body_text_reaches_the_logs(logged):
     assert token not in text
     assert "wrong-token-value" not in text
     assert "Smith" not in text
+
+
+def test_the_scheduler_logs_problems_but_not_every_run_of_every_job():
+    stream = io.StringIO()
+    configure_logging("info", stream)
+    import logging
+
+    executor = logging.getLogger("apscheduler.executors.default")
+    executor.info('Running job "_catch_up" (scheduled at ...)')
+    executor.warning('Run time of job "sweep" was missed by 0:05:00')
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [line["event"] for line in lines] == ['Run time of job "sweep" was missed by 0:05:00']
