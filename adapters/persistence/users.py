@@ -11,7 +11,7 @@ import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -32,6 +32,10 @@ users = sa.Table(
 )
 
 SUBGROUP_ROLES = ("contributor", "chair")
+# A token found is remembered this long, so most requests authenticate without a query. Users
+# are only ever added (a token is never reassigned), so what is remembered cannot turn wrong.
+REMEMBER_FOR = timedelta(seconds=60)
+REMEMBER_AT_MOST = 10_000
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -79,6 +83,7 @@ class Users:
         self.engine = engine
         self.reader = reader or engine
         self.clock = clock
+        self._remembered: dict[str, tuple[Actor, datetime]] = {}
 
     def create_tables(self) -> None:
         metadata.create_all(self.engine)
@@ -122,9 +127,21 @@ class Users:
         return NewUser(actor, token)
 
     def authenticate(self, token: str) -> Actor | None:
-        query = sa.select(users).where(users.c.token_sha256 == token_hash(token))
+        digest = token_hash(token)
+        query = sa.select(users).where(users.c.token_sha256 == digest)
         with self.reader.connect() as conn:
             row = conn.execute(query).mappings().first()
         if row is None:
+            return None  # unknown tokens are not remembered: nothing to fill memory with
+        actor = Actor(row["id"], row["name"], row["role"], tuple(row["subgroups"]))
+        if len(self._remembered) >= REMEMBER_AT_MOST:
+            self._remembered.clear()
+        self._remembered[digest] = (actor, self.clock() + REMEMBER_FOR)
+        return actor
+
+    def recently_authenticated(self, token: str) -> Actor | None:
+        """The user `authenticate` found for this token within REMEMBER_FOR, else None."""
+        found = self._remembered.get(token_hash(token))
+        if found is None or found[1] <= self.clock():
             return None
-        return Actor(row["id"], row["name"], row["role"], tuple(row["subgroups"]))
+        return found[0]
