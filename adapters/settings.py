@@ -20,6 +20,7 @@ class Settings(BaseSettings):
     log_level: str = "info"
     projection_poll_seconds: float = 1.0
     projection_batch_size: int = 1000
+    projection_rebuild_batch_size: int = 5000  # a rebuild's batches (ADR 0015)
     allow_unsafe_durability: bool = False
     cipher_key: SecretStr | None = None  # base64 AES key (16, 24 or 32 bytes): events encrypted
 
