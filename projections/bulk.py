@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -18,9 +19,8 @@ import sqlalchemy as sa
 
 Row = Mapping[str, Any]
 Convert = Callable[[Any], Any]
-Writer = Callable[[Any, list[tuple[Any, ...]]], None]
-
-Plan = tuple[tuple[str, ...], tuple[Convert | None, ...], Writer]
+Writer = Callable[[Any, list[list[Any]]], None]
+Plan = tuple[Callable[[Row], tuple[Any, ...]], tuple[tuple[int, Convert], ...], Writer]
 
 _writers: dict[tuple[str, sa.Table], Plan] = {}
 
@@ -38,12 +38,12 @@ def insert(conn: sa.Connection, table: sa.Table, rows: Sequence[Row]) -> None:
     """Inserts `rows` (every column of `table` by name) in the connection's transaction."""
     if not rows:
         return
-    names, converts, write = _writer(conn.dialect, table)
-    pairs = tuple(zip(names, converts, strict=True))
-    values = [
-        tuple(row[n] if c is None or row[n] is None else c(row[n]) for n, c in pairs)
-        for row in rows
-    ]
+    get, converts, write = _writer(conn.dialect, table)
+    values = [list(get(row)) for row in rows]
+    for i, convert in converts:
+        for value in values:
+            if value[i] is not None:
+                value[i] = convert(value[i])
     write(conn.connection.dbapi_connection, values)
 
 
@@ -51,7 +51,8 @@ def _writer(dialect: sa.Dialect, table: sa.Table) -> Plan:
     key = (dialect.name, table)
     if key not in _writers:
         names = tuple(c.name for c in table.columns)
-        converts = tuple(_convert(c, dialect) for c in table.columns)
+        found = ((i, _convert(c, dialect)) for i, c in enumerate(table.columns))
+        converts = tuple((i, c) for i, c in found if c is not None)
         quote = dialect.identifier_preparer.quote
         columns = ", ".join(quote(n) for n in names)
         if dialect.name == "postgresql":
@@ -59,7 +60,7 @@ def _writer(dialect: sa.Dialect, table: sa.Table) -> Plan:
         else:
             marks = ", ".join("?" for _ in names)
             write = _executemany(f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({marks})")
-        _writers[key] = (names, converts, write)
+        _writers[key] = (itemgetter(*names), converts, write)
     return _writers[key]
 
 
@@ -71,7 +72,7 @@ def _convert(column: sa.Column[Any], dialect: sa.Dialect) -> Convert | None:
 
 
 def _executemany(sql: str) -> Writer:
-    def write(dbapi_connection: Any, values: list[tuple[Any, ...]]) -> None:
+    def write(dbapi_connection: Any, values: list[list[Any]]) -> None:
         cursor = dbapi_connection.cursor()
         try:
             cursor.executemany(sql, values)
@@ -82,7 +83,7 @@ def _executemany(sql: str) -> Writer:
 
 
 def _copy(sql: str) -> Writer:
-    def write(dbapi_connection: Any, values: list[tuple[Any, ...]]) -> None:
+    def write(dbapi_connection: Any, values: list[list[Any]]) -> None:
         with dbapi_connection.cursor() as cursor, cursor.copy(sql) as copy:
             for value in values:
                 copy.write_row(value)
