@@ -160,7 +160,8 @@ class Projector:
         with self.engine.begin() if conn is None else _transaction(conn) as conn:
             self._lock_tracking(conn, positions)
             for view in self.views:
-                own = [(p, e) for p, e in batch if p > positions[view.name]]
+                after = positions[view.name]
+                own = batch if batch[0][0] > after else [(p, e) for p, e in batch if p > after]
                 if not own:
                     continue
                 view.apply(conn, own)
