@@ -82,6 +82,7 @@ def bootstrap(
         log.mapper.to_domain_event,
         default_views(framework, england_and_wales()),
         batch_size=settings.projection_batch_size,
+        rebuild_batch_size=settings.projection_rebuild_batch_size,
     )
     projector.create_tables()
     assert_durable(store, settings.allow_unsafe_durability)

@@ -20,6 +20,7 @@ class Settings(BaseSettings):
     log_level: str = "info"
     projection_poll_seconds: float = 1.0
     projection_batch_size: int = 1000
+    projection_rebuild_batch_size: int = 5000  # a rebuild's batches (ADR 0015)
     # Server processes sharing one PostgreSQL leave projection to one of them (ADR 0018);
     # `learnloop serve --workers N` turns it on for its workers.
     shared_projection: bool = False

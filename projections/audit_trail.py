@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from projections.records import actor_of, event_data, event_type, jsonable, stream_type
+from projections.records import actor_of, event_data, event_type, naive_utc, stream_type
 
 
 def entry(position: int, event: Any, subgroup: str | None) -> dict[str, Any]:
@@ -15,7 +15,7 @@ def entry(position: int, event: Any, subgroup: str | None) -> dict[str, Any]:
         "stream_type": stream_type(event),
         "version": event.originator_version,
         "type": event_type(event),
-        "recorded_at": jsonable(event.timestamp),
+        "recorded_at": naive_utc(event.timestamp),
         "actor_id": actor["id"],
         "actor_name": actor["name"],
         "actor_role": actor["role"],

@@ -38,7 +38,7 @@ def evolve(doc: Doc | None, event: Any) -> Doc:
         doc = _CHANGES[kind](dict(doc), data, event)
     doc["version"] = event.originator_version
     doc["updated_at"] = jsonable(event.timestamp)
-    doc["stage"] = loop.stage(doc["closed_at"] is not None, (a["status"] for a in doc["actions"]))
+    doc["stage"] = loop.stage(doc["closed_at"] is not None, [a["status"] for a in doc["actions"]])
     return doc
 
 

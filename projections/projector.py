@@ -9,16 +9,19 @@ skips one, and two projectors racing on one store cannot both apply the same bat
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
 from eventsourcing.persistence import ApplicationRecorder
 
 from projections import schema
+from projections.rebuild import deferred_indexes, relaxed_durability
 from projections.views import View
 
 Decode = Callable[[Any], Any]
+Progress = Callable[[int, int], None]  # (position every view has reached, positions recorded)
 
 
 class StaleTracking(Exception):
@@ -33,12 +36,14 @@ class Projector:
         decode: Decode,
         views: Sequence[View],
         batch_size: int = 1000,
+        rebuild_batch_size: int = 5000,
     ) -> None:
         self.engine = engine
         self.recorder = recorder
         self.decode = decode
         self.views = list(views)
         self.batch_size = batch_size
+        self.rebuild_batch_size = rebuild_batch_size
         self._lock = threading.RLock()
         self._known: dict[str, int] | None = None  # positions as of this projector's last commit
 
@@ -74,17 +79,27 @@ class Projector:
             )
         return {v.name: rows.get(v.name, 0) for v in self.views}
 
-    def catch_up(self, until: int | None = None) -> int:
+    def catch_up(self, until: int | None = None, progress: Progress | None = None) -> int:
         """Applies what is recorded (or at least up to `until`); returns the lowest position
-        every view has reached."""
+        every view has reached. `progress(position, total)` hears of each batch applied."""
         with self._lock:
-            while until is None or self._reached() < until:
-                try:
-                    if not self._apply_next_batch():
-                        break
-                except StaleTracking:
-                    self._known = None
-            return self._reached()
+            return self._catch_up(self._apply_next_batch, until, progress)
+
+    def _catch_up(
+        self, apply_batch: Callable[[], bool], until: int | None, progress: Progress | None
+    ) -> int:
+        total = (self.recorder.max_notification_id() or 0) if progress else 0
+        while until is None or self._reached() < until:
+            try:
+                if not apply_batch():
+                    break
+            except StaleTracking:
+                self._known = None
+                continue
+            if progress:
+                reached = self._reached()
+                progress(reached, max(total, reached))
+        return self._reached()
 
     def wait_for(self, position: int) -> None:
         """Returns once every view shows the event recorded at `position` (read-your-writes)."""
@@ -95,13 +110,25 @@ class Projector:
             msg = f"read models reached {reached}, not the recorded position {position}"
             raise RuntimeError(msg)
 
-    def rebuild(self) -> int:
+    def rebuild(self, progress: Progress | None = None) -> int:
+        """Drops the views and replays the whole log into them; returns the position reached.
+
+        Same batches and tracking as `catch_up`, only bigger, on one connection whose commits
+        do not wait for the disk: a batch a crash loses is lost with its tracking row, so it
+        is applied again, never half. `progress(position, total)` hears of each batch."""
         with self._lock:
             tables = [t for v in self.views for t in v.tables]
             schema.metadata.drop_all(self.engine, tables=[*tables, schema.tracking])
             self._known = None
             self.create_tables()
-            return self.catch_up()
+            with (
+                self.engine.connect() as conn,
+                relaxed_durability(conn),
+                deferred_indexes(conn, tables),
+            ):
+                size = self.rebuild_batch_size
+                self._catch_up(lambda: self._apply_next_batch(conn, size), None, progress)
+            return self._catch_up(self._apply_next_batch, None, progress)
 
     def _lock_tracking(self, conn: sa.Connection, positions: dict[str, int]) -> None:
         """Locks the tracking rows (SQLite's BEGIN IMMEDIATE already has) and checks no other
@@ -117,23 +144,24 @@ class Projector:
             self._known = self.positions()
         return min(self._known.values())
 
-    def _apply_next_batch(self) -> bool:
+    def _apply_next_batch(self, conn: sa.Connection | None = None, limit: int = 0) -> bool:
         # Positions cached from our last commit may be behind another projector's; the
         # conditional tracking update then fails and they are read afresh.
         self._reached()
         positions = dict(self._known or {})
         start = min(positions.values())
         notifications = self.recorder.select_notifications(
-            start=start, limit=self.batch_size, inclusive_of_start=False
+            start=start, limit=limit or self.batch_size, inclusive_of_start=False
         )
         if not notifications:
             return False
         batch = [(n.id, self.decode(n)) for n in notifications]
         last = batch[-1][0]
-        with self.engine.begin() as conn:
+        with self.engine.begin() if conn is None else _transaction(conn) as conn:
             self._lock_tracking(conn, positions)
             for view in self.views:
-                own = [(p, e) for p, e in batch if p > positions[view.name]]
+                after = positions[view.name]
+                own = batch if batch[0][0] > after else [(p, e) for p, e in batch if p > after]
                 if not own:
                     continue
                 view.apply(conn, own)
@@ -148,3 +176,9 @@ class Projector:
                 positions[view.name] = last
         self._known = positions
         return True
+
+
+@contextmanager
+def _transaction(conn: sa.Connection) -> Iterator[sa.Connection]:
+    with conn.begin():
+        yield conn

@@ -24,7 +24,7 @@ from domain.reminder import (
     NO_RECIPIENT,
     PENDING,
 )
-from projections import schema
+from projections import bulk, schema
 from projections.records import event_type, naive_utc, stream_type
 
 STREAM = "reminder"
@@ -85,8 +85,7 @@ class ReminderLogView:
             _evolve(row, event)
             if key in existing:
                 changed.add(key)
-        if new:
-            conn.execute(sa.insert(table), list(new.values()))
+        bulk.insert(conn, table, list(new.values()))
         if changed:
             statement = (
                 sa.update(table)

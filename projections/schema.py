@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB
 
 # Bump when a view's tables or folds change: a store built by another version is rebuilt at
 # start-up (read models are derived; the event log is never touched).
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 metadata = sa.MetaData()
-Json = sa.JSON().with_variant(JSONB(), "postgresql")
+# Plain `json` on PostgreSQL too: no query looks inside a document, and `jsonb` costs a parse on
+# every write and a rendering on every read (ADR 0015).
+Json = sa.JSON()
 
 schema_version = sa.Table(
     "view_schema",

@@ -17,16 +17,18 @@ from domain.framework import Framework
 from projections import (
     audit_summary,
     audit_trail,
+    bulk,
     case_review_summary,
     follow_ups,
     item_summary,
     schema,
 )
-from projections.records import naive_utc, stream_type
+from projections.records import stream_type
 from projections.reminder_log import ReminderLogView
 
 Batch = Sequence[tuple[int, Any]]
 Doc = dict[str, Any]
+Version = tuple[str, int, Doc, date]  # document id, log position, document, day recorded (UTC)
 
 
 class View(Protocol):
@@ -65,71 +67,76 @@ class DocumentView:
         return []
 
     def apply(self, conn: sa.Connection, batch: Batch) -> None:
-        events = [(p, e) for p, e in batch if stream_type(e) == self.stream]
+        stream = self.stream
+        events = [(p, str(e.originator_id), e) for p, e in batch if stream_type(e) == stream]
         if not events:
             return
-        ids = list(dict.fromkeys(str(e.originator_id) for _, e in events))
+        ids = list(dict.fromkeys(key for _, key, _ in events))
         table = self.table
         query = sa.select(table.c.id, table.c.doc).where(table.c.id.in_(ids))
         docs = dict(conn.execute(query).all())
-        versions: list[dict[str, Any]] = []
-        for position, event in events:
-            key = str(event.originator_id)
-            docs[key] = self.evolve(docs.get(key), event)
-            versions.append(
-                {"id": key, "position": position, "doc": docs[key], "on": event.timestamp.date()}
-            )
+        # A document not stored yet has no version or derived rows to close or replace either.
+        stored = list(docs)
+        versions: list[Version] = []
+        for position, key, event in events:
+            doc = docs[key] = self.evolve(docs.get(key), event)
+            versions.append((key, position, doc, event.timestamp.date()))
         if self.versions is not None:
-            self._write_versions(conn, versions)
-        conn.execute(sa.delete(table).where(table.c.id.in_(ids)))
-        conn.execute(sa.insert(table), [self.row(docs[key]) for key in ids])
+            self._write_versions(conn, versions, stored)
+        if stored:
+            conn.execute(sa.delete(table).where(table.c.id.in_(stored)))
+        bulk.insert(conn, table, [self.row(docs[key]) for key in ids])
         if self.derived is not None:
             derived = self.derived
-            conn.execute(sa.delete(derived).where(derived.c[self.derived_key].in_(ids)))
-            rows = [r for key in ids for r in self.derive(docs[key])]
-            if rows:
-                conn.execute(sa.insert(derived), rows)
+            if stored:
+                conn.execute(sa.delete(derived).where(derived.c[self.derived_key].in_(stored)))
+            bulk.insert(conn, derived, [r for key in ids for r in self.derive(docs[key])])
 
-    def _write_versions(self, conn: sa.Connection, versions: list[dict[str, Any]]) -> None:
-        """Closes each document's open version at the batch's first new one, and chains the
-        batch's versions, each valid until the next (by log position and by day)."""
+    def _write_versions(
+        self, conn: sa.Connection, versions: list[Version], stored: list[str]
+    ) -> None:
+        """Closes each stored document's open version at the batch's first new one, and chains
+        the batch's versions, each valid until the next (by log position and by day)."""
         assert self.versions is not None
         table = self.versions
-        first: dict[str, dict[str, Any]] = {}
-        following: dict[int, dict[str, Any]] = {}
+        first: dict[str, Version] = {}
+        following: dict[int, Version] = {}
         last: dict[str, int] = {}
         for version in versions:
-            key = version["id"]
+            key, position = version[0], version[1]
             first.setdefault(key, version)
             if key in last:
                 following[last[key]] = version
-            last[key] = version["position"]
-        replaced = sa.bindparam("replaced_on", type_=sa.Date)
-        conn.execute(
-            sa.update(table)
-            .where(table.c.id == sa.bindparam("key"), table.c.valid_to.is_(None))
-            .values(
-                valid_to=sa.bindparam("until"),
-                until_on=sa.case((table.c.until_on < replaced, table.c.until_on), else_=replaced),
-            ),
-            [{"key": k, "until": v["position"], "replaced_on": v["on"]} for k, v in first.items()],
-        )
+            last[key] = position
+        if stored:
+            replaced = sa.bindparam("replaced_on", type_=sa.Date)
+            conn.execute(
+                sa.update(table)
+                .where(table.c.id == sa.bindparam("key"), table.c.valid_to.is_(None))
+                .values(
+                    valid_to=sa.bindparam("until"),
+                    until_on=sa.case(
+                        (table.c.until_on < replaced, table.c.until_on), else_=replaced
+                    ),
+                ),
+                [{"key": k, "until": first[k][1], "replaced_on": first[k][3]} for k in stored],
+            )
         rows = []
-        for version in versions:
-            created_on, closed_on = self.span(version["doc"])
-            successor = following.get(version["position"])
-            ends = [d for d in (closed_on, successor and successor["on"]) if d is not None]
+        for key, position, doc, _ in versions:
+            created_on, closed_on = self.span(doc)
+            successor = following.get(position)
+            ends = [d for d in (closed_on, successor and successor[3]) if d is not None]
             rows.append(
                 {
-                    "id": version["id"],
-                    "position": version["position"],
-                    "doc": version["doc"],
-                    "valid_to": successor["position"] if successor else None,
+                    "id": key,
+                    "position": position,
+                    "doc": doc,
+                    "valid_to": successor[1] if successor else None,
                     "created_on": created_on,
                     "until_on": min(ends, default=schema.OPEN_END),
                 }
             )
-        conn.execute(sa.insert(table), rows)
+        bulk.insert(conn, table, rows)
 
 
 class ItemSummaryView(DocumentView):
@@ -241,12 +248,9 @@ class AuditTrailView:
             if key not in known:
                 known[key] = self.subgroup_of_stream(event)
                 new_streams.append({"stream_id": key, "subgroup": known[key]})
-            row = audit_trail.entry(position, event, known[key])
-            row["recorded_at"] = naive_utc(event.timestamp)
-            rows.append(row)
-        if new_streams:
-            conn.execute(sa.insert(streams), new_streams)
-        conn.execute(sa.insert(schema.audit_trail), rows)
+            rows.append(audit_trail.entry(position, event, known[key]))
+        bulk.insert(conn, streams, new_streams)
+        bulk.insert(conn, schema.audit_trail, rows)
 
 
 def default_views(framework: Framework, calendar: WorkingCalendar) -> list[View]:

@@ -168,12 +168,22 @@ def projections() -> None:
 
 
 @projections.command("rebuild")
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="a progress bar on stderr (default: only when stderr is a terminal)",
+)
 @store_options
-def projections_rebuild(database_url: str | None, framework: Path | None) -> None:
+def projections_rebuild(
+    progress: bool | None, database_url: str | None, framework: Path | None
+) -> None:
     """Drop and rebuild every read model from the event log; prints the position reached."""
+    from adapters.cli.progress import progress_bar
+
     ll = open_learnloop(settings_from(database_url=database_url, framework=framework))
     try:
-        position = ll.projector.rebuild()
+        with progress_bar("rebuilding read models", progress) as report:
+            position = ll.projector.rebuild(progress=report)
     finally:
         ll.close()
     click.echo("rebuilt item_summary, follow-ups and audit_trail up to log position:")

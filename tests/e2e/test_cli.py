@@ -422,3 +422,36 @@ def test_serve_with_an_unsupported_database_url_exits_with_a_message(tmp_path: P
     assert done.returncode != 0
     assert "unsupported database URL" in done.stderr + done.stdout
     assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_projections_rebuild_draws_a_progress_bar_on_stderr_only_when_asked(
+    tmp_path: Path, api_database_url: str
+) -> None:
+    ll = open_store(api_database_url)
+    try:
+        known = {s.slug for s in ll.framework.subgroups}
+        actor = ll.users.add("Chidi Chair", "chair", [SCR], known).actor
+        for n in range(4):
+            ll.learning.identify(
+                actor,
+                subgroup=SCR,
+                title=f"Learning {n}",
+                description="from a review",
+                source_kind="local_serious_case_review",
+            )
+        recorded = ll.log.recorder.max_notification_id()
+    finally:
+        ll.close()
+
+    shown = run(
+        tmp_path, "projections", "rebuild", "--progress", "--database-url", api_database_url
+    )
+    quiet = run(tmp_path, "projections", "rebuild", "--database-url", api_database_url)
+
+    assert shown.returncode == quiet.returncode == 0, shown.stderr + quiet.stderr
+    assert int(last_line(shown.stdout)) == int(last_line(quiet.stdout)) == recorded
+    bar = shown.stderr.replace("\r", "\n").strip().splitlines()[-1]
+    assert bar.startswith("rebuilding read models: 100%"), bar
+    assert f"{recorded}/{recorded}" in bar and "events/s" in bar
+    assert "rebuilding" not in quiet.stderr  # stderr is a pipe here: no bar unless forced
+    assert "rebuilding" not in shown.stdout
