@@ -8,7 +8,8 @@ the aggregates and the real event store (hash chain, then projected), and the re
 serve` started as a subprocess on 127.0.0.1 for each load.
   P1/P7 commands/s through HTTP (1, 16, 32 connections; the best counts) vs a raw single-row
         insert+commit loop on the same storage with the product's durability (SQLite WAL +
-        synchronous=FULL; PostgreSQL as configured), run before and after (the better counts).
+        synchronous=FULL; PostgreSQL as configured), run before each load and after the last
+        (the disk is shared and noisy: their median counts).
   P2    GET item req/s (16 connections) vs a bare FastAPI `def` route served by the same
         `learnloop serve` command line (bare_app.py), answering a real item's JSON.
   P3    `Projector.rebuild()` events/s vs the library's bare read-and-decode of the same log.
@@ -21,8 +22,8 @@ takes at most one core and, being C with epoll, a small part of one; the server 
 commands, the database: SQLite in the server's process, PostgreSQL's backends) shares the cores
 with it under the kernel's scheduler. Subject and baseline of every ratio get the same
 generator, connections, duration and server command line, one after the other; the harness
-itself only waits while wrk runs. The raw commit loops run alone, in this process, with no server
-up. When `learnloop serve --help` lists `--workers`, servers on PostgreSQL get `--workers
+itself only waits while wrk runs. The raw commit loops run in this process while the server is
+idle. When `learnloop serve --help` lists `--workers`, servers on PostgreSQL get `--workers
 <cores>` (and so does the bare app), unless --workers says otherwise; SQLite gets none.
 
 Prints the environment and a markdown table, and writes them to benchmarks/results/latest.md.
