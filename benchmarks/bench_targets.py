@@ -93,14 +93,14 @@ class Gets:
     loop_http: str
 
 
-def _auth(token: str) -> dict[str, str]:
+def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
 
 
 def get_load(seeded: Seeded, tmp: Path, label: str, plan: Plan, workers: int | None) -> Gets:
     """The same GET load on any store: warm-up, GET item and GET history at one connection,
     GET item at `get_clients`; then the server's peak RSS."""
-    headers, ids = _auth(seeded.token), str(seeded.ids_file)
+    headers, ids = auth(seeded.token), str(seeded.ids_file)
     kind = seeded.store.kind
     with Server(seeded.store.url, tmp, f"{kind}-{label}-get", workers) as server:
         url = server.base_url
@@ -122,7 +122,7 @@ def sample_item(seeded: Seeded, tmp: Path, workers: int | None) -> Path:
     first = seeded.ids_file.read_text().split()[0]
     with Server(seeded.store.url, tmp, f"{seeded.store.kind}-sample", workers) as server:
         response = httpx.get(
-            f"{server.base_url}{ITEMS}/{first}", headers=_auth(seeded.token), timeout=30
+            f"{server.base_url}{ITEMS}/{first}", headers=auth(seeded.token), timeout=30
         )
         response.raise_for_status()
     path = tmp / f"sample-{seeded.store.kind}.json"
@@ -143,7 +143,7 @@ def bare_load(seeded: Seeded, tmp: Path, plan: Plan, workers: int | None) -> Bar
     options = tmp / f"uvicorn-options-{seeded.store.kind}.json"
     program = [sys.executable, str(BARE_APP)]
     env = {"BARE_SAMPLE": str(sample), "BARE_UVICORN_OPTIONS": str(options)}
-    headers, ids = _auth(seeded.token), str(seeded.ids_file)
+    headers, ids = auth(seeded.token), str(seeded.ids_file)
     with Server(
         seeded.store.url, tmp, f"{seeded.store.kind}-bare", workers, program, env
     ) as server:
@@ -170,16 +170,21 @@ class Commands:
         return statistics.median(self.raw_runs)
 
 
+def command_files(tmp: Path, seeded: Seeded) -> list[str]:
+    """commands.lua's first three arguments: the seeded ids and the two request bodies."""
+    item_body, action_body = tmp / "new-item.json", tmp / "new-action.json"
+    item_body.write_text(json.dumps(new_item("{n}")))
+    action_body.write_text(json.dumps(new_action()))
+    return [str(seeded.ids_file), str(item_body), str(action_body)]
+
+
 def command_load(seeded: Seeded, tmp: Path, plan: Plan, workers: int | None) -> Commands:
     """Commands through HTTP at each client count (1 create : 3 choose-means on seeded items),
     each right after a raw single-row commit loop on the same kind of storage (the server idle),
     and one more raw loop at the end: the disk is shared, so the baseline is their median."""
     kind = seeded.store.kind
-    item_body, action_body = tmp / "new-item.json", tmp / "new-action.json"
-    item_body.write_text(json.dumps(new_item("{n}")))
-    action_body.write_text(json.dumps(new_action()))
-    files = [str(seeded.ids_file), str(item_body), str(action_body)]
-    headers = _auth(seeded.token)
+    files = command_files(tmp, seeded)
+    headers = auth(seeded.token)
     loads, raw = {}, []
     with Server(seeded.store.url, tmp, f"{kind}-commands", workers) as server:
         tag = uuid.uuid4().hex[:6]
