@@ -190,7 +190,8 @@ def p6(kind: str, plan: Plan, small: Gets, large: Gets) -> list[Row]:
         Row(
             "P6",
             kind,
-            "server peak RSS (VmHWM) after the same GET load",
+            "server peak RSS (VmHWM) after the same GET load; once started: "
+            f"{large.started_rss_mib:.0f} vs {small.started_rss_mib:.0f} MiB",
             f"{large.rss_mib:.0f} MiB at {_k(plan.large)}",
             f"{small.rss_mib:.0f} MiB at {_k(plan.small)}",
             large.rss_mib / small.rss_mib,

@@ -90,6 +90,7 @@ class Gets:
     history: Load  # one connection (P4)
     item_many: Load  # Plan.get_clients connections (P2)
     rss_mib: float  # server's VmHWM after all three (P6)
+    started_rss_mib: float  # its VmHWM once healthy, before any load
     loop_http: str
 
 
@@ -104,6 +105,7 @@ def get_load(seeded: Seeded, tmp: Path, label: str, plan: Plan, workers: int | N
     kind = seeded.store.kind
     with Server(seeded.store.url, tmp, f"{kind}-{label}-get", workers) as server:
         url = server.base_url
+        started_rss = server.peak_rss_mib()
         for suffix in ("item", "history"):
             wrk(url, "get", [ids, suffix, "1"], 4, plan.warmup, headers)
         item = wrk(url, "get", [ids, "item", "2"], 1, plan.seconds, headers)
@@ -114,7 +116,8 @@ def get_load(seeded: Seeded, tmp: Path, label: str, plan: Plan, workers: int | N
             f"{label}: GET item {item.per_s:,.0f}/s, history {history.per_s:,.0f}/s, "
             f"item x{plan.get_clients} {many.per_s:,.0f}/s",
         )
-        return Gets(item, history, many, server.peak_rss_mib(), server.loop_and_http())
+        rss = server.peak_rss_mib()
+        return Gets(item, history, many, rss, started_rss, server.loop_and_http())
 
 
 def sample_item(seeded: Seeded, tmp: Path, workers: int | None) -> Path:
