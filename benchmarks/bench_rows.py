@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import report_history
-from bench_targets import Bare, Commands, Gets, Plan, Seeded
+from bench_reads import Bare, Gets
+from bench_targets import Commands, Plan, Seeded
 from bench_wrk import Load
 
 HEADER = ("target", "store", "measurement", "result", "same-run baseline", "ratio", "goal", "met?")
@@ -190,7 +191,8 @@ def p6(kind: str, plan: Plan, small: Gets, large: Gets) -> list[Row]:
         Row(
             "P6",
             kind,
-            "server peak RSS (VmHWM) after the same GET load; once started: "
+            "server peak RSS (VmHWM) after the same GET load; once started and idle "
+            f"({large.settle_s:.0f} vs {small.settle_s:.0f} s): "
             f"{large.started_rss_mib:.0f} vs {small.started_rss_mib:.0f} MiB",
             f"{large.rss_mib:.0f} MiB at {_k(plan.large)}",
             f"{small.rss_mib:.0f} MiB at {_k(plan.small)}",
@@ -207,8 +209,9 @@ def notes(plan: Plan) -> list[str]:
         f"- P2: {plan.get_clients} connections on both sides, the same wrk script and paths.",
         "- P3: rebuild = drop every view and replay the whole log; the log is read and decoded "
         "again, alone, for the baseline. Seeding is not timed.",
-        "- P4: one connection, random seeded items; p99 of a few thousand requests on a shared "
-        "machine is noisy.",
+        "- P4, P6: each server is loaded once it has gone idle after start (its first reminder "
+        "sweep runs at start-up). P4: one connection, random seeded items; p99 of a few "
+        "thousand requests on a shared machine is noisy.",
         "- P5: report_history.py's measurement; the 2026 totals of both stores must agree.",
         "- P6: with worker processes, the sum of their VmHWM (an upper bound).",
     ]

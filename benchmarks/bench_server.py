@@ -24,6 +24,7 @@ HOST = "127.0.0.1"
 SUBGROUP = "serious-case-review"
 START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 15.0
+IDLE_LIMIT_S = 600.0
 
 
 def learnloop_command() -> str:
@@ -172,6 +173,29 @@ class Server:
         if not total:
             raise RuntimeError("no VmHWM in /proc/<pid>/status")
         return total / 1024
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the server's processes so far."""
+        assert self.proc is not None
+        ticks = 0
+        for pid in _tree(self.proc.pid):
+            with contextlib.suppress(OSError):
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                ticks += int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+    def wait_idle(self, limit_s: float = IDLE_LIMIT_S) -> float:
+        """Waits until the server uses under 5% of a core over a second (its start-up work,
+        such as the first reminder sweep, done); returns the seconds waited."""
+        started = time.monotonic()
+        before = self.cpu_seconds()
+        while time.monotonic() - started < limit_s:
+            time.sleep(1.0)
+            now = self.cpu_seconds()
+            if now - before < 0.05:
+                break
+            before = now
+        return time.monotonic() - started
 
     def processes(self) -> int:
         assert self.proc is not None

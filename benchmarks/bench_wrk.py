@@ -16,6 +16,7 @@ from pathlib import Path
 
 SCRIPTS = Path(__file__).resolve().parent / "wrk"
 MARK = "WRK_JSON "
+QUANTILES = "WRK_QUANTILES "
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class Load:
     p99_ms: float
     statuses: dict[int, int] = field(default_factory=dict)
     socket_errors: int = 0
+    quantiles: tuple[float, ...] = ()  # ms, 200 evenly spaced (see wrk/common.lua)
 
     @property
     def ok(self) -> int:
@@ -94,6 +96,7 @@ def run(
     if done.returncode != 0 or not lines:
         raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr[-2000:]}")
     found = json.loads(lines[-1][len(MARK) :])
+    quantiles = [line for line in done.stdout.splitlines() if line.startswith(QUANTILES)]
     return Load(
         connections=connections,
         requests=found["requests"],
@@ -102,4 +105,39 @@ def run(
         p99_ms=found["p99_us"] / 1e3,
         statuses={int(k): v for k, v in found["statuses"].items()},
         socket_errors=sum(found[k] for k in ("connect", "read", "write", "timeout")),
+        quantiles=tuple(float(q) / 1e3 for q in quantiles[-1][len(QUANTILES) :].split(","))
+        if quantiles
+        else (),
+    )
+
+
+def merge(loads: list[Load]) -> Load:
+    """Several runs of one load (interleaved with another's, so both see the same background
+    noise) as one: counts added, percentiles from the runs' quantiles weighted by requests."""
+    points = sorted(
+        (q, load.requests / len(load.quantiles)) for load in loads for q in load.quantiles
+    )
+    total = sum(weight for _, weight in points)
+
+    def pct(p: float) -> float:
+        seen = 0.0
+        for value, weight in points:
+            seen += weight
+            if seen >= total * p / 100:
+                return value
+        return points[-1][0] if points else float("nan")
+
+    statuses: dict[int, int] = {}
+    for load in loads:
+        for status, n in load.statuses.items():
+            statuses[status] = statuses.get(status, 0) + n
+    return Load(
+        connections=loads[0].connections,
+        requests=sum(load.requests for load in loads),
+        seconds=sum(load.seconds for load in loads),
+        p50_ms=pct(50),
+        p99_ms=pct(99),
+        statuses=statuses,
+        socket_errors=sum(load.socket_errors for load in loads),
+        quantiles=(),
     )

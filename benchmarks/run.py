@@ -16,6 +16,9 @@ serve` started as a subprocess on 127.0.0.1 for each load.
   P4    GET item and GET history p50/p99 (1 connection) on the large store vs the small one.
   P5    the 2026 annual report over 10 years of history vs over 1 (report_history.py).
   P6    the server's peak RSS (VmHWM) after the same GET load, large store vs small.
+The GET loads of P2, P4 and P6 take turns (bench_reads.py): every server is up at once, and
+each round gives every side its share of the duration, so that the machine's other work falls
+on subject and baseline alike.
 
 How the CPU is shared: nothing is pinned. The load generator is wrk with one thread (`-t1`), so it
 takes at most one core and, being C with epoll, a small part of one; the server (and, for
@@ -36,14 +39,16 @@ import argparse
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 import bench_env
 import bench_rows
 import report_history
+from bench_reads import read_loads
 from bench_server import serve_supports_workers
 from bench_stores import open_store
-from bench_targets import Plan, bare_load, command_load, get_load, prepare
+from bench_targets import Plan, command_load, prepare
 from bench_wrk import ensure_wrk
 
 TARGETS = ("P1", "P2", "P3", "P4", "P5", "P6", "P7")
@@ -52,7 +57,7 @@ RESULTS = Path(__file__).resolve().parent / "results" / "latest.md"
 
 def plan_for(args: argparse.Namespace) -> Plan:
     if args.quick:
-        return Plan(10_000, args.events or 100_000, 3.0, 1.0, 2.0, 200)
+        return Plan(10_000, args.events or 100_000, 3.0, 1.0, 2.0, 200, rounds=3)
     return Plan(10_000, args.events or 1_000_000, 10.0, 3.0, 5.0, 1000)
 
 
@@ -70,37 +75,36 @@ def bench(kind: str, plan: Plan, only: set[str], tmp: Path, args: argparse.Names
     rows: list[bench_rows.Row] = []
     workers = workers_for(kind, args.workers)
     commands = "P1" if kind == "sqlite" else "P7"
-    needs_small = bool(only & {commands, "P2", "P4", "P6"})
-    needs_large = bool(only & {"P3", "P4", "P6"})
-    small_gets = None
-    if needs_small:
-        with open_store(kind, tmp, "small", args.postgres_url) as store:
+    reads = only & {"P2", "P4", "P6"}
+    with ExitStack() as stack:
+        small = large = None
+        if reads or commands in only:
+            store = stack.enter_context(open_store(kind, tmp, "small", args.postgres_url))
             bench_env.note(kind, store.note)
-            seeded = prepare(store, tmp, "small", plan.small, timed=False)
-            if only & {"P2", "P4", "P6"}:
-                small_gets = get_load(seeded, tmp, "small", plan, workers)
-                bench_env.note(f"{kind} server", f"{small_gets.loop_http}, workers={workers}")
-            if "P2" in only:
-                assert small_gets is not None
-                bare = bare_load(seeded, tmp, plan, workers)
-                bench_env.note(f"{kind} uvicorn.run options (from serve)", bare.options)
-                rows += bench_rows.p2(kind, small_gets.item_many, bare)
-            if commands in only:
-                rows += bench_rows.commands(
-                    commands, kind, command_load(seeded, tmp, plan, workers)
-                )
-    if needs_large:
-        with open_store(kind, tmp, "large", args.postgres_url) as store:
-            seeded = prepare(store, tmp, "large", plan.large, timed="P3" in only)
+            small = prepare(store, tmp, "small", plan.small, timed=False)
+        if only & {"P3", "P4", "P6"}:
+            store = stack.enter_context(open_store(kind, tmp, "large", args.postgres_url))
+            large = prepare(store, tmp, "large", plan.large, timed="P3" in only)
             if "P3" in only:
-                rows += bench_rows.p3(kind, plan.large, seeded)
-            if only & {"P4", "P6"}:
-                assert small_gets is not None
-                large_gets = get_load(seeded, tmp, "large", plan, workers)
+                rows += bench_rows.p3(kind, plan.large, large)
+        if reads:
+            assert small is not None
+            found = read_loads(
+                small, large if only & {"P4", "P6"} else None, "P2" in only, tmp, plan, workers
+            )
+            bench_env.note(f"{kind} server", f"{found.small.loop_http}, workers={workers}")
+            if found.bare is not None:
+                bench_env.note(f"{kind} uvicorn.run options (from serve)", found.bare.options)
+                assert found.small.item_many is not None
+                rows += bench_rows.p2(kind, found.small.item_many, found.bare)
+            if found.large is not None:
                 if "P4" in only:
-                    rows += bench_rows.p4(kind, plan, small_gets, large_gets)
+                    rows += bench_rows.p4(kind, plan, found.small, found.large)
                 if "P6" in only:
-                    rows += bench_rows.p6(kind, plan, small_gets, large_gets)
+                    rows += bench_rows.p6(kind, plan, found.small, found.large)
+        if commands in only:
+            assert small is not None
+            rows += bench_rows.commands(commands, kind, command_load(small, tmp, plan, workers))
     if "P5" in only:
         one = report_history.measure(
             kind, tmp, args.postgres_url, range(2026, 2027), plan.report_items

@@ -1,5 +1,6 @@
 -- Shared by every script: each thread tallies responses by status; done() prints one JSON line
--- (WRK_JSON {...}) with requests, duration, latency percentiles and the status tally.
+-- (WRK_JSON {...}) with requests, duration, latency percentiles and the status tally, and one
+-- (WRK_QUANTILES ...) with the latency distribution.
 
 threads = {}
 statuses = {}
@@ -39,6 +40,13 @@ function done(summary, latency, requests)
    for status, n in pairs(tally) do
       parts[#parts + 1] = string.format('"%d": %d', status, n)
    end
+   -- the latency distribution as 200 evenly spaced quantiles (microseconds), each standing for
+   -- 1/200 of the requests, so that runs can be merged
+   local q = {}
+   for i = 1, 200 do
+      q[i] = string.format("%.1f", latency:percentile((i - 0.5) / 2))
+   end
+   io.write("WRK_QUANTILES " .. table.concat(q, ",") .. "\n")
    local e = summary.errors
    io.write(string.format(
       'WRK_JSON {"requests": %d, "duration_us": %d, "p50_us": %.1f, "p90_us": %.1f, ' ..
