@@ -57,7 +57,9 @@ def raw_sqlite(path: Path, rows: int, seconds: float) -> float:
     try:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
-        conn.execute("CREATE TABLE raw (id INTEGER PRIMARY KEY, payload TEXT NOT NULL)")
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS raw (id INTEGER PRIMARY KEY, payload TEXT NOT NULL)"
+        )
         conn.commit()
         return _loop(lambda: _sqlite_insert(conn), rows, seconds)
     finally:
@@ -71,7 +73,9 @@ def _sqlite_insert(conn: sqlite3.Connection) -> None:
 
 def raw_postgres(dsn: str, rows: int, seconds: float) -> float:
     with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute("CREATE TABLE bench_raw (id bigserial PRIMARY KEY, payload text NOT NULL)")
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS bench_raw (id bigserial PRIMARY KEY, payload text NOT NULL)"
+        )
         sql = "INSERT INTO bench_raw (payload) VALUES (%s)"
         return _loop(lambda: conn.execute(sql, (PAYLOAD,)), rows, seconds)
 

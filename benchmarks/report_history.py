@@ -178,20 +178,22 @@ def _phases(ll: Learnloop, report: dict[str, Any]) -> dict[str, float]:
         with ll.store.engine.connect() as conn:
             at = year_end_position(conn, position, end, framework.timezone)
             return tuple(
-                documents_as_at(conn, table, at, start, end)
-                for table in (
-                    schema.item_versions,
-                    schema.case_review_versions,
-                    schema.audit_versions,
+                documents_as_at(conn, table, upto, start, end)
+                for table, upto in (
+                    (schema.item_versions, at),
+                    (schema.case_review_versions, position),
+                    (schema.case_review_versions, at),
+                    (schema.audit_versions, position),
+                    (schema.audit_versions, at),
                 )
             )
 
-    query_s, (items, reviews, audits) = _median(query)
+    query_s, (items, reviews, reviews_at_end, audits, audits_at_end) = _median(query)
     sections_s, _ = _median(
         lambda: (
             report_sections.learning(items, framework, period),
-            report_sections.case_reviews(reviews, period),
-            report_sections.audits(audits, framework, REPORT_YEAR, period),
+            report_sections.case_reviews(reviews, reviews_at_end, period),
+            report_sections.audits(audits, audits_at_end, framework, REPORT_YEAR, period),
         )
     )
     render_s, _ = _median(lambda: render(report, "json"))

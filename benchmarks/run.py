@@ -1,157 +1,133 @@
-"""learnloop end-to-end benchmark: the real server and projector against SQLite and PostgreSQL.
+"""learnloop's performance targets P1-P7 (issue 7), each a ratio to a baseline measured in this run.
 
-For each store, beside a same-run baseline of the storage itself:
-  (a) commands/s and p50/p99 through HTTP (1 and 16 clients) vs a raw insert+commit loop;
-  (b) `Projector.rebuild()` events/s over --events vs the library's bare read-and-decode rate;
-  (c) GET item and GET history p50/p99 at 1k and at --events stored events;
-  (d) the server subprocess's peak RSS (VmHWM) at 1k and at --events.
+    .venv/bin/python benchmarks/run.py [--stores sqlite,postgres] [--only P1,P4]
+        [--events 1000000] [--quick] [--workers N]
 
-    .venv/bin/python benchmarks/run.py [--stores sqlite,postgres] [--events 100000] [--quick]
+Per store: a small store (10k events) and a large one (--events, default 1M), both seeded through
+the aggregates and the real event store (hash chain, then projected), and the real `learnloop
+serve` started as a subprocess on 127.0.0.1 for each load.
+  P1/P7 commands/s through HTTP (1, 16, 32 connections; the best counts) vs a raw single-row
+        insert+commit loop on the same storage with the product's durability (SQLite WAL +
+        synchronous=FULL; PostgreSQL as configured), run before each load and after the last
+        (the disk is shared and noisy: their median counts).
+  P2    GET item req/s (16 connections) vs a bare FastAPI `def` route served by the same
+        `learnloop serve` command line (bare_app.py), answering a real item's JSON.
+  P3    `Projector.rebuild()` events/s vs the library's bare read-and-decode of the same log.
+  P4    GET item and GET history p50/p99 (1 connection) on the large store vs the small one.
+  P5    the 2026 annual report over 10 years of history vs over 1 (report_history.py).
+  P6    the server's peak RSS (VmHWM) after the same GET load, large store vs small.
+The GET loads of P2, P4 and P6 take turns (bench_reads.py): every server is up at once, and
+each round gives every side its share of the duration, so that the machine's other work falls
+on subject and baseline alike.
 
-Seeding (straight through the aggregates, many per save) is untimed. Prints a markdown table and
-writes benchmarks/results/latest.md. Traffic goes only to 127.0.0.1; every server, temporary
-directory and benchmark database is removed before the script exits.
+How the CPU is shared: nothing is pinned. The load generator is wrk with one thread (`-t1`), so it
+takes at most one core and, being C with epoll, a small part of one; the server (and, for
+commands, the database: SQLite in the server's process, PostgreSQL's backends) shares the cores
+with it under the kernel's scheduler. Subject and baseline of every ratio get the same
+generator, connections, duration and server command line, one after the other; the harness
+itself only waits while wrk runs. The raw commit loops run in this process while the server is
+idle. When `learnloop serve --help` lists `--workers`, servers on PostgreSQL get `--workers
+<cores>` (and so does the bare app), unless --workers says otherwise; SQLite gets none.
+
+Prints the environment and a markdown table, and writes them to benchmarks/results/latest.md.
+Every server, temporary file and benchmark database is removed before the script exits.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from contextlib import ExitStack
 from pathlib import Path
 
-from bench_load import Latencies, get_latencies, run_commands
-from bench_seed import Rate, recorded, seed, time_decode, time_rebuild
-from bench_server import Server, create_token
-from bench_stores import BenchStore, open_store
+import bench_env
+import bench_rows
+import report_history
+from bench_reads import read_loads
+from bench_server import serve_supports_workers
+from bench_stores import open_store
+from bench_targets import Plan, command_load, prepare
+from bench_wrk import ensure_wrk
 
-from adapters.bootstrap import Learnloop, bootstrap
-from adapters.settings import Settings
-
-SMALL_EVENTS = 1_000
+TARGETS = ("P1", "P2", "P3", "P4", "P5", "P6", "P7")
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.md"
 
 
-@dataclass(frozen=True)
-class Plan:
-    events: int
-    commands: int
-    command_seconds: float
-    gets: int
-    raw_rows: int
-    raw_seconds: float
+def plan_for(args: argparse.Namespace) -> Plan:
+    if args.quick:
+        return Plan(10_000, args.events or 100_000, 3.0, 1.0, 2.0, 200, rounds=3)
+    return Plan(10_000, args.events or 1_000_000, 10.0, 3.0, 5.0, 1000)
 
 
-def _ll(store: BenchStore) -> Learnloop:
-    return bootstrap(Settings(database_url=store.url))
+def workers_for(kind: str, asked: int | None) -> int | None:
+    if not serve_supports_workers() or asked == 0:
+        return None
+    if asked is not None:
+        return asked
+    import os
+
+    return os.cpu_count() if kind == "postgres" else None
 
 
-def _lat(r: Latencies) -> str:
-    errors = f", {r.errors} errors {dict(r.statuses)}" if r.errors else ""
-    return f"p50 {r.ms(50):.1f} ms, p99 {r.ms(99):.1f} ms (n={r.ok}{errors})"
-
-
-def _k(n: int) -> str:
-    return f"{n // 1000}k" if n % 1000 == 0 else f"{n:,}"
-
-
-def bench(kind: str, plan: Plan, tmp: Path, admin_url: str) -> tuple[list[tuple[str, ...]], str]:
-    rows: list[tuple[str, ...]] = []
-    small_k, big_k = _k(SMALL_EVENTS), _k(plan.events)
-    with open_store(kind, tmp, "small", admin_url) as store:
-        note = store.note
-        print(f"[{kind}] {note}", file=sys.stderr)
-        ll = _ll(store)
-        try:
-            small_ids = seed(ll, SMALL_EVENTS)
-            ll.projector.catch_up()
-        finally:
-            ll.close()
-        token = create_token(store.url)
-        print(f"[{kind}] GETs at {small_k}", file=sys.stderr)
-        with Server(store.url, tmp, f"{kind}-small-get") as server:
-            gets_small = [
-                get_latencies(server.base_url, token, small_ids, plan.gets, suffix)
-                for suffix in ("", "/history")
-            ]
-            rss_small = server.peak_rss_mib()
-        print(f"[{kind}] commands", file=sys.stderr)
-        with Server(store.url, tmp, f"{kind}-small-commands") as server:
-            run_commands(server.base_url, token, 1, 8, 10.0)  # warm-up, untimed
-            commands = {
-                clients: run_commands(
-                    server.base_url, token, clients, plan.commands, plan.command_seconds
-                )
-                for clients in (1, 16)
-            }
-            rss_commands = server.peak_rss_mib()
-        raw = store.raw_commits(plan.raw_rows, plan.raw_seconds)
-    for clients, result in commands.items():
-        rows.append(
-            (
-                kind,
-                f"(a) HTTP commands, {clients} client{'s' if clients > 1 else ''}",
-                f"{result.per_s:,.0f} cmd/s; {_lat(result)}",
-                f"raw insert+commit {raw:,.0f} rows/s",
-                f"{result.per_s / raw:.3f}",
+def bench(kind: str, plan: Plan, only: set[str], tmp: Path, args: argparse.Namespace) -> list:
+    rows: list[bench_rows.Row] = []
+    workers = workers_for(kind, args.workers)
+    commands = "P1" if kind == "sqlite" else "P7"
+    reads = only & {"P2", "P4", "P6"}
+    with ExitStack() as stack:
+        small = large = None
+        if reads or commands in only:
+            store = stack.enter_context(open_store(kind, tmp, "small", args.postgres_url))
+            bench_env.note(kind, store.note)
+            small = prepare(store, tmp, "small", plan.small, timed=False)
+        if only & {"P3", "P4", "P6"}:
+            store = stack.enter_context(open_store(kind, tmp, "large", args.postgres_url))
+            large = prepare(store, tmp, "large", plan.large, timed="P3" in only)
+            if "P3" in only:
+                rows += bench_rows.p3(kind, plan.large, large)
+        if reads:
+            assert small is not None
+            found = read_loads(
+                small, large if only & {"P4", "P6"} else None, "P2" in only, tmp, plan, workers
             )
+            bench_env.note(f"{kind} server", f"{found.small.loop_http}, workers={workers}")
+            if found.bare is not None:
+                bench_env.note(f"{kind} uvicorn.run options (from serve)", found.bare.options)
+                assert found.small.item_many is not None
+                rows += bench_rows.p2(kind, found.small.item_many, found.bare)
+            if found.large is not None:
+                if "P4" in only:
+                    rows += bench_rows.p4(kind, plan, found.small, found.large)
+                if "P6" in only:
+                    rows += bench_rows.p6(kind, plan, found.small, found.large)
+        if commands in only:
+            assert small is not None
+            rows += bench_rows.commands(commands, kind, command_load(small, tmp, plan, workers))
+    if "P5" in only:
+        one = report_history.measure(
+            kind, tmp, args.postgres_url, range(2026, 2027), plan.report_items
         )
-
-    with open_store(kind, tmp, "large", admin_url) as store:
-        ll = _ll(store)
-        try:
-            started = time.perf_counter()
-            big_ids = seed(ll, plan.events)
-            seeded = time.perf_counter() - started
-            print(f"[{kind}] seeded {recorded(ll):,} events in {seeded:.1f} s", file=sys.stderr)
-            rebuild: Rate = time_rebuild(ll)
-            decode: Rate = time_decode(ll)
-        finally:
-            ll.close()
-        token = create_token(store.url)
-        print(f"[{kind}] GETs at {big_k}", file=sys.stderr)
-        with Server(store.url, tmp, f"{kind}-large-get") as server:
-            gets_big = [
-                get_latencies(server.base_url, token, big_ids, plan.gets, suffix)
-                for suffix in ("", "/history")
-            ]
-            rss_big = server.peak_rss_mib()
-    rows.append(
-        (
-            kind,
-            f"(b) projection rebuild, {big_k} events",
-            f"{rebuild.per_s:,.0f} events/s ({rebuild.seconds:.1f} s)",
-            f"read+decode {decode.per_s:,.0f} events/s ({decode.seconds:.1f} s)",
-            f"{rebuild.per_s / decode.per_s:.3f}",
+        ten = report_history.measure(
+            kind, tmp, args.postgres_url, range(2017, 2027), plan.report_items
         )
-    )
-    for label, small, big in zip(("GET item", "GET history"), gets_small, gets_big, strict=True):
-        rows.append((kind, f"(c) {label} at {small_k} events", _lat(small), "", ""))
-        rows.append((kind, f"(c) {label} at {big_k} events", _lat(big), "", ""))
-    rows.append((kind, f"(d) server peak RSS at {small_k} events", f"{rss_small:.0f} MiB", "", ""))
-    rows.append((kind, f"(d) server peak RSS at {big_k} events", f"{rss_big:.0f} MiB", "", ""))
-    rows.append((kind, "server peak RSS after (a)", f"{rss_commands:.0f} MiB", "", ""))
-    return rows, note
-
-
-def table(rows: list[tuple[str, ...]]) -> str:
-    lines = [
-        "| store | measurement | result | same-run baseline | ratio |",
-        "|---|---|---|---|---:|",
-    ]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return "\n".join(lines)
+        rows += bench_rows.p5(kind, plan.report_items, one, ten)
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--stores", default="sqlite,postgres", help="comma-separated")
-    parser.add_argument("--events", type=int, default=None, help="events for (b)-(d), default 100k")
-    parser.add_argument("--quick", action="store_true", help="10k events, fewer requests")
+    parser.add_argument("--only", default=",".join(TARGETS), help="e.g. P1,P2 (default: all)")
+    parser.add_argument("--events", type=int, default=None, help="large store, default 1M")
+    parser.add_argument("--quick", action="store_true", help="100k-event large store, 3 s loads")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="`serve --workers N` where supported (default: cores on PostgreSQL)",
+    )
     parser.add_argument(
         "--postgres-url",
         default="postgresql://postgres@127.0.0.1:5432/test",
@@ -159,35 +135,30 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     stores = [s.strip() for s in args.stores.split(",") if s.strip()]
-    if args.quick:
-        plan = Plan(args.events or 10_000, 200, 3.0, 50, 300, 2.0)
-    else:
-        plan = Plan(args.events or 100_000, 2000, 10.0, 300, 2000, 5.0)
-    if plan.events < 10:
-        parser.error("--events must be at least 10")
+    only = {t.strip().upper() for t in args.only.split(",") if t.strip()}
+    if only - set(TARGETS):
+        parser.error(f"unknown targets {sorted(only - set(TARGETS))}; expected P1-P7")
+    plan = plan_for(args)
+    if plan.large < plan.small:
+        parser.error(f"--events must be at least {plan.small:,}")
 
+    ensure_wrk()
     started = time.perf_counter()
-    rows: list[tuple[str, ...]] = []
-    notes: list[str] = []
+    bench_env.start()
+    rows = []
     with tempfile.TemporaryDirectory(prefix="learnloop_bench_") as tmp:
         for kind in stores:
-            store_rows, note = bench(kind, plan, Path(tmp), args.postgres_url)
-            rows += store_rows
-            notes.append(f"- {kind}: {note}")
+            rows += bench(kind, plan, only, Path(tmp), args)
+    command = " ".join(["benchmarks/run.py", *(sys.argv[1:] if argv is None else argv)])
     report = "\n".join(
         [
-            f"learnloop benchmark: `{' '.join(['benchmarks/run.py', *(argv or sys.argv[1:])])}`; "
-            f"python {platform.python_version()}, {os.cpu_count()} cores, {platform.machine()}; "
-            f"{time.perf_counter() - started:.0f} s in all",
+            f"learnloop benchmark: `{command}`; {time.perf_counter() - started:.0f} s in all",
             "",
-            table(rows),
+            *bench_env.lines(plan),
             "",
-            *notes,
-            f"- (a) up to {plan.commands} commands or {plan.command_seconds:.0f} s per client "
-            "count (create item, then 3 x POST .../actions on it); "
-            "ratio = commands/s / raw rows/s",
-            "- (b) ratio = rebuild events/s / read+decode events/s; seeding is not timed",
-            f"- (c) {plan.gets} sequential GETs of random seeded items, one keep-alive client",
+            bench_rows.table(rows),
+            "",
+            *bench_rows.notes(plan),
         ]
     )
     print(report)
