@@ -11,7 +11,7 @@ RAG_TAGS = {
     "amber": ("Amber", "govuk-tag--orange"),
     "red": ("Red", "govuk-tag--red"),
     "complete": ("Complete", "govuk-tag--blue"),
-    None: ("No actions", "govuk-tag--grey"),
+    None: ("No open actions", "govuk-tag--grey"),
 }
 
 
