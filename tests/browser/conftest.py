@@ -89,6 +89,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         "contributor": add("Cara Contributor", "contributor", [SCR], known).token,
         "chair": add("Chidi Chair", "chair", [SCR], known).token,
         "inspector": add("Ines Inspector", "inspector", [], known).token,
+        "business_manager": add("Bea Manager", "business_manager", [], known).token,
     }
     port = _free_port()
     app = create_app(settings, clock, learnloop=ll, run_scheduler=False)

@@ -161,11 +161,48 @@ def test_an_inspector_reads_the_timeline_and_the_item_as_it_stood(
     assert "as it stood at the end of" in page.locator("#as-of-view").inner_text()
     assert "No means of improvement chosen yet" in page.content()
     check(page, "item-as-of")
+    review_id, audit_id = arrange_review_and_audit(site, ids["item"])
     for link, name in (
         ("/inspection", "inspection"),
         ("/case-reviews", "case-reviews"),
+        (f"/case-reviews/{review_id}", "case-review"),
         ("/audits", "audits"),
+        (f"/audits/{audit_id}", "audit"),
         ("/reports", "reports"),
     ):
-        driver.press(f"nav a[href='{link}']")
+        driver.press(f"a[href='{link}']")
         check(page, name)
+    assert page.locator("a[href$='annual.pdf?year=2026']").count() == 1
+
+
+def arrange_review_and_audit(site: Any, item_id: str) -> tuple[str, str]:
+    ll = site.learnloop
+    manager = ll.users.authenticate(site.tokens["business_manager"])
+    today = site.clock().date()
+    review = ll.case_reviews.notify(
+        manager,
+        case_reference="CR/2026-014",
+        notified_on=today,
+        notifying_agency="thames-valley-police",
+        summary="Serious injury to an infant",
+    )
+    ll.case_reviews.assess_criteria(
+        review,
+        manager,
+        abuse_or_neglect_known_or_suspected=True,
+        child_died=False,
+        child_seriously_harmed=True,
+        concern_about_joint_working=True,
+        died_in_custody_or_detained=False,
+    )
+    ll.case_reviews.decide(
+        review, manager, review_type="serious_case_review", rationale="Criteria met"
+    )
+    ll.case_reviews.record_involvement(
+        review, manager, party="family", status="invited", note="Letter sent"
+    )
+    audit = ll.audits.plan(
+        manager, kind="multi_agency_case_audit", theme="Escalation", planned_for=today
+    )
+    ll.audits.record_finding(audit, manager, summary="Escalation was late in 3 of 8 cases")
+    return str(review), str(audit)
