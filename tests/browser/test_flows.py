@@ -172,7 +172,13 @@ def test_an_inspector_reads_the_timeline_and_the_item_as_it_stood(
     ):
         driver.press(f"a[href='{link}']")
         check(page, name)
-    assert page.locator("a[href$='annual.pdf?year=2026']").count() == 1
+    downloads = (("pdf", "application/pdf"), ("md", "text/markdown"), ("json", "json"))
+    for fmt, media_type in downloads if not driver.keyboard else ():  # once is enough
+        download = page.request.get(f"/reports/annual.{fmt}?year=2026")
+        assert download.ok and media_type in download.headers["content-type"]
+        assert page.locator(f"a[href='/reports/annual.{fmt}?year=2026']").count() == 1
+    driver.press("main a[href='/reports/annual.html?year=2026']")
+    check(page, "annual-report")
 
 
 def arrange_review_and_audit(site: Any, item_id: str) -> tuple[str, str]:
