@@ -163,6 +163,7 @@ def test_an_inspector_reads_the_timeline_and_the_item_as_it_stood(
     check(page, "item-as-of")
     review_id, audit_id = arrange_review_and_audit(site, ids["item"])
     for link, name in (
+        ("/", "dashboard-with-reviews"),
         ("/inspection", "inspection"),
         ("/case-reviews", "case-reviews"),
         (f"/case-reviews/{review_id}", "case-review"),
