@@ -100,4 +100,3 @@ def subgroup_loop(
         pages=pages,
         may_write=access.may_write(v.actor, slug),
     )
-

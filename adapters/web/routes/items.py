@@ -16,6 +16,7 @@ from adapters.http.params import parse_id
 from adapters.web.pages import Visit, page_errors, render, visit
 from domain import access, loop
 from projections import item_summary
+from services.errors import NotFound
 
 router = APIRouter()
 Visitor = Annotated[Visit, Depends(visit)]
@@ -50,9 +51,8 @@ def item_page(
     with page_errors():
         current = ll.read_models.item(str(uid), v.today)
         if current is None:
-            ll.learning.events_until(uid, ll.clock())  # NotFound for an unknown id
-        check_item_readable(ll, v.actor, current["subgroup"] if current else "", str(uid))
-    assert current is not None
+            raise NotFound("learning item", str(uid))
+        check_item_readable(ll, v.actor, current["subgroup"], str(uid))
     day, as_of_error, doc = None, None, current
     if as_of:
         try:

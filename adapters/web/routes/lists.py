@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from adapters.http.params import parse_id, parse_timestamp
+from adapters.http.params import MAX_POSITION, parse_id, parse_timestamp
 from adapters.persistence.integrity import head_digest
 from adapters.web.pages import Visit, WebError, page_errors, render, visit
 from domain.errors import InvalidField
@@ -80,7 +80,7 @@ def inspection(
         except InvalidField:
             errors[name] = "Enter a date as YYYY-MM-DD, for example 2027-01-31"
             moments[name] = None
-    if after < 0:
+    if not 0 <= after <= MAX_POSITION:
         raise WebError(404, "Page not found", "There is no such page of the audit trail.")
     where = AuditFilter(
         subgroup=subgroup or None,
