@@ -14,7 +14,16 @@ from fastapi.staticfiles import StaticFiles
 from adapters.bootstrap import Clock
 from adapters.settings import Settings
 from adapters.web import pages
-from adapters.web.routes import dashboard, items, lists, new_item, reports, signing, writes
+from adapters.web.routes import (
+    amendments,
+    dashboard,
+    items,
+    lists,
+    new_item,
+    reports,
+    signing,
+    writes,
+)
 from adapters.web.sessions import Sessions
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -34,7 +43,7 @@ def install(app: FastAPI, settings: Settings, clock: Clock) -> None:
         max_age=timedelta(hours=settings.session_max_hours),
     )
     _mount_assets(app, settings.govuk_frontend_dir or DEFAULT_ASSETS)
-    for routes in (signing, dashboard, lists, items, new_item, writes, reports):
+    for routes in (signing, dashboard, lists, items, new_item, writes, amendments, reports):
         app.include_router(routes.router, include_in_schema=False)
     app.add_exception_handler(pages.WebError, pages.error_page)  # type: ignore[arg-type]
     app.add_exception_handler(pages.SignInRequired, pages.to_sign_in)  # type: ignore[arg-type]

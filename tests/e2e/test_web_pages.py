@@ -49,7 +49,6 @@ class Pages:
         return self.client.post(action, data=data, follow_redirects=follow)
 
 
-
 SCR = "serious-case-review"
 CDOP = "child-death-overview"
 
@@ -328,3 +327,18 @@ def test_sign_out_ends_the_session(pages: Pages, inspector: str) -> None:
     html = pages.client.get("/").text
     pages.client.post("/sign-out", data={"csrf_token": csrf_of(html)})
     assert pages.client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_an_action_is_amended_and_the_history_keeps_the_old_due_date(
+    pages: Pages, api: Any, contributor: str, item: dict[str, Any], learnloop: Learnloop
+) -> None:
+    pages.sign_in(contributor)
+    page = f"/items/{item['id']}"
+    action = f"{page}/actions/{item['actions'][0]['id']}/amendments"
+    refused = pages.post(page, action, reason="Moved by the board")
+    assert refused.status_code == 400 and "names a new owner or a new due date" in refused.text
+    response = pages.post(page, action, due="2026-08-31", reason="Moved by the board")
+    assert response.status_code == 200 and "Action changed" in response.text
+    assert api.get(item["id"])["actions"][0]["due"] == "2026-08-31"
+    amended = learnloop.read_models.history(item["id"])[-1]
+    assert amended["type"].endswith("ActionAmended")

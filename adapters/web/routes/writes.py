@@ -19,7 +19,7 @@ router = APIRouter()
 Form = Annotated[Posted, Depends(posted)]
 
 
-def _command(
+def command(
     request: Request,
     form: Posted,
     raw_id: str,
@@ -64,7 +64,7 @@ def choose_means(request: Request, raw_id: str, f: Form) -> Response:
         "due": "Enter the date the action is due",
     }
     fields = [*required, "owner_email"]
-    return _command(request, f, raw_id, "action", fields, required, act, "Action added")
+    return command(request, f, raw_id, "action", fields, required, act, "Action added")
 
 
 @router.post("/items/{raw_id}/actions/{action_id}/progress")
@@ -76,9 +76,7 @@ def report_progress(request: Request, raw_id: str, action_id: str, f: Form) -> R
 
     required = {"status": "Select how the action is going"}
     name = f"progress-{action_id}"
-    return _command(
-        request, f, raw_id, name, ["status", "note"], required, act, "Progress recorded"
-    )
+    return command(request, f, raw_id, name, ["status", "note"], required, act, "Progress recorded")
 
 
 @router.post("/items/{raw_id}/measures")
@@ -94,7 +92,7 @@ def define_measure(request: Request, raw_id: str, f: Form) -> Response:
         "description": "Enter what will show whether practice changed",
         "review_due": "Enter the date of the review",
     }
-    return _command(request, f, raw_id, "measure", [*required], required, act, "Measure defined")
+    return command(request, f, raw_id, "measure", [*required], required, act, "Measure defined")
 
 
 @router.post("/items/{raw_id}/measures/{measure_id}/evidence")
@@ -108,7 +106,7 @@ def record_evidence(request: Request, raw_id: str, measure_id: str, f: Form) -> 
 
     required = {"outcome": "Select the outcome", "summary": "Enter what the evidence shows"}
     name, fields = f"evidence-{measure_id}", ["outcome", "summary", "reference"]
-    return _command(request, f, raw_id, name, fields, required, act, "Evidence recorded")
+    return command(request, f, raw_id, name, fields, required, act, "Evidence recorded")
 
 
 @router.post("/items/{raw_id}/close")
@@ -121,7 +119,7 @@ def close(request: Request, raw_id: str, f: Form) -> Response:
 
     required = {"summary": "Enter why the learning need is met"}
     fields = ["summary", "override_reason"]
-    return _command(request, f, raw_id, "close", fields, required, act, "Learning item closed")
+    return command(request, f, raw_id, "close", fields, required, act, "Learning item closed")
 
 
 @router.post("/items/{raw_id}/reopen")
@@ -131,17 +129,4 @@ def reopen(request: Request, raw_id: str, f: Form) -> Response:
         f.visit.ll.learning.reopen_item(uid, f.visit.actor, f.version(), **body.model_dump())
 
     required = {"reason": "Enter why the item is reopened"}
-    return _command(request, f, raw_id, "reopen", ["reason"], required, act, "Item reopened")
-
-
-@router.post("/items/{raw_id}/corrections")
-def correct(request: Request, raw_id: str, f: Form) -> Response:
-    def act(uid: UUID) -> None:
-        body = schemas.Correction(
-            title=f.optional("title"), description=f.optional("description"), reason=f.get("reason")
-        )
-        f.visit.ll.learning.correct(uid, f.visit.actor, f.version(), **body.model_dump())
-
-    required = {"reason": "Enter why the record is corrected"}
-    fields = ["title", "description", "reason"]
-    return _command(request, f, raw_id, "correct", fields, required, act, "Item corrected")
+    return command(request, f, raw_id, "reopen", ["reason"], required, act, "Item reopened")
