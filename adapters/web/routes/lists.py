@@ -34,12 +34,15 @@ def case_review(request: Request, raw_id: str, v: Visitor) -> Response:
             raise NotFound("case review", raw_id)
     hidden = v.hidden()
     links = [link for link in review["learning_items"] if link["subgroup"] not in hidden]
+    slug = review["notifying_agency"]
+    agency = next((a.name for a in v.ll.framework.agencies if a.slug == slug), slug)
     return render(
         request,
         "case_review.html",
         visit=v,
         title=f"Case review {review['case_reference']}",
         review={**review, "learning_items": links},
+        agency=agency,
         today=v.today.isoformat(),
     )
 
