@@ -342,3 +342,45 @@ def test_an_action_is_amended_and_the_history_keeps_the_old_due_date(
     assert api.get(item["id"])["actions"][0]["due"] == "2026-08-31"
     amended = learnloop.read_models.history(item["id"])[-1]
     assert amended["type"].endswith("ActionAmended")
+
+
+def test_the_loop_filters_by_theme_rag_and_overdue(
+    pages: Pages, api: Any, contributor: str, clock: Any
+) -> None:
+    late = api.create_item(title="Late information sharing", themes=["information sharing"])
+    api.add_action(late["id"], due="2026-05-10")
+    api.create_item(title="Bruising in non-mobile babies", themes=["bruising"])
+    clock.advance(days=30)
+    pages.sign_in(contributor)
+    board = f"/subgroups/{SCR}"
+    both = pages.client.get(board).text
+    assert "Late information sharing" in both and "Bruising in non-mobile babies" in both
+    by_theme = pages.client.get(board, params={"theme": "bruising"}).text
+    assert "Late information sharing" not in by_theme and "Bruising" in by_theme
+    red = pages.client.get(board, params={"rag": "red"}).text
+    assert "Late information sharing" in red and "Bruising" not in red
+    overdue = pages.client.get(board, params={"overdue": "1"}).text
+    assert "Late information sharing" in overdue and "Bruising" not in overdue
+    assert "Overdue follow-ups" in pages.client.get("/").text
+
+
+def test_the_inspection_page_filters_the_trail_and_gives_the_digest(
+    pages: Pages, api: Any, inspector: str, item: dict[str, Any], learnloop: Learnloop
+) -> None:
+    pages.sign_in(inspector)
+    html = pages.client.get("/inspection", params={"type": "MeansChosen"}).text
+    assert html.count("Means chosen</td>") == 1 and "Identified</td>" not in html
+    assert "learnloop verify --digest " in html
+    page = pages.client.get("/inspection", params={"since": "yesterday"})
+    assert "Enter a date as YYYY-MM-DD" in page.text
+    empty = pages.client.get("/inspection", params={"subgroup": "training"}).text
+    assert "No events match." in empty
+
+
+def test_the_annual_report_downloads_as_markdown(pages: Pages, inspector: str) -> None:
+    pages.sign_in(inspector)
+    response = pages.client.get("/reports/annual.md", params={"year": "2026"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/markdown")
+    assert "attachment" in response.headers["content-disposition"]
+    assert pages.client.get("/reports/annual.exe", params={"year": "2026"}).status_code == 404

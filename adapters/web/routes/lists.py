@@ -75,7 +75,7 @@ def inspection(
 ) -> Response:
     ll = v.ll
     filters = {"subgroup": subgroup, "actor": actor, "type": type, "since": since, "until": until}
-    errors = {}
+    errors: dict[str, str] = {}
     moments = {}
     for name in ("since", "until"):
         try:
@@ -104,7 +104,7 @@ def inspection(
         next_after=next_after,
         after=after,
         filters=filters,
-        errors=errors,
+        filter_errors=errors,
         subgroups=[s for s in ll.framework.subgroups if s.slug not in v.hidden()],
         digest={"position": digest.position, "head_hash": digest.head_hash.hex()},
     )
