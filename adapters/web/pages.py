@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import quote
 from uuid import uuid4
 
+import structlog
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -95,6 +96,7 @@ def visit(request: Request) -> Visit:
     if session is None or actor is None:
         target = request.url.path if request.method == "GET" else "/"
         raise SignInRequired(target, expired=COOKIE in request.cookies)
+    structlog.contextvars.bind_contextvars(actor_id=actor.id, actor_role=actor.role)
     if not access.may_read_learning(actor):
         raise WebError(403, "You cannot use these pages", f"An {actor.role} reads no learning.")
     return Visit(ll, session, actor)
