@@ -29,7 +29,7 @@ lint: $(STAMP)
 test: lint browser
 	$(BIN)/pytest -m "not slow"
 
-test-fast: $(STAMP)
+test-fast: $(STAMP) browser
 	$(BIN)/pytest -m "not slow and not postgres"
 
 test-slow: $(STAMP)
