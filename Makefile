@@ -6,13 +6,18 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test test-fast test-slow test-all lint bench bench-quick clean
+.PHONY: browser serve test test-fast test-slow test-all lint bench bench-quick clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml package.json package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[dev]"
+	npm ci --no-audit --no-fund --silent  # GOV.UK Frontend for the web pages, axe-core for tests
 	touch $(STAMP)
+
+# The browser tests drive Debian's Chromium (never a downloaded browser): installed when missing.
+browser:
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium)
 
 serve: $(STAMP)
 	$(BIN)/learnloop serve
@@ -21,16 +26,16 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
-test: lint
+test: lint browser
 	$(BIN)/pytest -m "not slow"
 
-test-fast: $(STAMP)
+test-fast: $(STAMP) browser
 	$(BIN)/pytest -m "not slow and not postgres"
 
 test-slow: $(STAMP)
 	$(BIN)/pytest -m slow
 
-test-all: lint
+test-all: lint browser
 	$(BIN)/pytest
 
 bench: $(STAMP)
@@ -40,4 +45,4 @@ bench-quick: $(STAMP)
 	$(BIN)/python benchmarks/run.py --quick
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis .ruff_cache
+	rm -rf $(VENV) node_modules test-output build *.egg-info .pytest_cache .hypothesis .ruff_cache

@@ -26,6 +26,7 @@ from adapters.http.routes import (
 from adapters.http.routes import framework as framework_routes
 from adapters.scheduler import start_scheduler, stop_scheduler
 from adapters.settings import Settings
+from adapters.web import mount as web
 from domain.framework import Framework
 
 
@@ -76,4 +77,5 @@ def create_app(
     routers = (framework_routes, items, case_reviews, audits, inspection, reminders, calendar)
     for routes in (*routers, reports, dataset):
         app.include_router(routes.router, responses=problems.PROBLEM_RESPONSES)
+    web.install(app, settings, clock)  # the pages under / (ADR 0016)
     return app

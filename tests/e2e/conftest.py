@@ -61,8 +61,8 @@ def learnloop(settings: Settings, clock: Any) -> Iterator[Learnloop]:
 def client(
     settings: Settings, clock: Any, learnloop: Learnloop, capsys: pytest.CaptureFixture[str]
 ) -> Iterator[TestClient]:
-    """The API in process. Every test that uses it also checks that no free text it sent in a
-    body (titles, descriptions, summaries...) reached the logs."""
+    """The API (and the web pages) in process. Every test that uses it also checks that no free
+    text it sent in a body or a form (titles, descriptions, summaries...) reached the logs."""
     app = create_app(settings, clock, learnloop=learnloop, run_scheduler=False)
     sent: set[str] = set()
     with TestClient(app) as test_client:
@@ -70,6 +70,7 @@ def client(
 
         def request(method: str, url: Any, *args: Any, **kwargs: Any) -> Any:
             sent.update(_free_text(kwargs.get("json")))
+            sent.update(_free_text(kwargs.get("data")))  # the web pages' forms
             return send(method, url, *args, **kwargs)
 
         test_client.request = request  # type: ignore[method-assign]
