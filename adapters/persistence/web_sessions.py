@@ -98,9 +98,7 @@ class SessionTable:
         expired = (
             sa.select(web_sessions.c.id_sha256)
             .where(
-                sa.or_(
-                    web_sessions.c.seen < seen_before, web_sessions.c.started < started_before
-                )
+                sa.or_(web_sessions.c.seen < seen_before, web_sessions.c.started < started_before)
             )
             .limit(SWEEP_AT_MOST)
         )

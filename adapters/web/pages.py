@@ -104,7 +104,9 @@ def visit(request: Request) -> Visit:
 
 
 def _actor(ll: Learnloop, session: Session | None) -> Actor | None:
-    return ll.users.authenticate_hash(session.token_hash) if session and session.token_hash else None
+    return (
+        ll.users.authenticate_hash(session.token_hash) if session and session.token_hash else None
+    )
 
 
 def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:

@@ -40,7 +40,11 @@ def test_a_session_is_found_by_its_signed_cookie_and_not_by_its_bare_id() -> Non
     cookie = store.cookie_value(session)
     found = store.find(cookie)
     assert found is not None
-    assert (found.id, found.csrf, found.token_hash) == (session.id, session.csrf, token_hash("token"))
+    assert (found.id, found.csrf, found.token_hash) == (
+        session.id,
+        session.csrf,
+        token_hash("token"),
+    )
     assert "token" not in cookie
     assert store.find(session.id) is None
     assert store.find(sessions(Clock(), "another secret").cookie_value(session)) is None
