@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from adapters.calendar import england_and_wales
 from adapters.framework.loader import load_framework
@@ -12,9 +12,11 @@ from adapters.persistence.database import Store, open_store
 from adapters.persistence.durability import assert_durable
 from adapters.persistence.idempotency import IdempotencyKeys
 from adapters.persistence.users import Users
+from adapters.persistence.web_sessions import SessionTable
 from adapters.reminders import build_reminders
 from adapters.settings import Settings
 from adapters.shared_projection import SharedProjection
+from adapters.web.sessions import Sessions
 from domain.framework import Framework
 from projections.dataset_view import IndicatorMeasures
 from projections.projector import Projector
@@ -51,6 +53,7 @@ class Learnloop:
     users: Users
     clock: Clock
     idempotency: IdempotencyKeys
+    web_sessions: Sessions
     shared_projection: SharedProjection | None = None
 
     def close(self) -> None:
@@ -92,6 +95,7 @@ def bootstrap(
     users.create_tables()
     idempotency = IdempotencyKeys(store.write_engine, clock)
     idempotency.create_tables()
+    web_sessions = _web_sessions(settings, store, clock)
     if shared is None:
         projector.catch_up()
     else:
@@ -113,7 +117,23 @@ def bootstrap(
         users=users,
         clock=clock,
         idempotency=idempotency,
+        web_sessions=web_sessions,
         shared_projection=shared,
+    )
+
+
+def _web_sessions(settings: Settings, store: Store, clock: Clock) -> Sessions:
+    """Kept in the database with one cookie secret, so any server process finds any session:
+    the configured secret, else the one the first process stored (ADR 0016)."""
+    table = SessionTable(store.write_engine, reader=store.engine)
+    table.create_tables()
+    configured = settings.session_secret
+    return Sessions(
+        configured.get_secret_value() if configured else table.shared_secret(),
+        table,
+        clock,
+        idle=timedelta(minutes=settings.session_idle_minutes),
+        max_age=timedelta(hours=settings.session_max_hours),
     )
 
 

@@ -42,8 +42,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1024 * 1024  # a request body over this is refused with 413
     rate_limit_per_minute: int = 600  # requests per API token per minute; 0 disables
 
-    # Web pages (ADR 0016). Without a secret, a random one is made per process: sessions then
-    # end when the process restarts. The assets default to the repository's node_modules.
+    # Web pages (ADR 0016). Without a secret, the first process stores a random one in the
+    # database and every process uses it. The assets default to the repository's node_modules.
     session_secret: SecretStr | None = None
     session_idle_minutes: int = 30
     session_max_hours: int = 8

@@ -77,5 +77,5 @@ def create_app(
     routers = (framework_routes, items, case_reviews, audits, inspection, reminders, calendar)
     for routes in (*routers, reports, dataset):
         app.include_router(routes.router, responses=problems.PROBLEM_RESPONSES)
-    web.install(app, settings, clock)  # the pages under / (ADR 0016)
+    web.install(app, settings)  # the pages under / (ADR 0016)
     return app

@@ -127,7 +127,10 @@ class Users:
         return NewUser(actor, token)
 
     def authenticate(self, token: str) -> Actor | None:
-        digest = token_hash(token)
+        return self.authenticate_hash(token_hash(token))
+
+    def authenticate_hash(self, digest: str) -> Actor | None:
+        """The user whose token has this SHA-256 (a web session keeps only that), or None."""
         query = sa.select(users).where(users.c.token_sha256 == digest)
         with self.reader.connect() as conn:
             row = conn.execute(query).mappings().first()

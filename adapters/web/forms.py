@@ -100,17 +100,18 @@ def submit(
 ) -> Response:
     """Runs `run` (-> where to go next, what to tell the user) once per form id."""
     ll, session = form.visit.ll, form.visit.session
+    sessions = ll.web_sessions
     form_id = form.get("form_id")
     if not _FORM_ID.match(form_id):
         raise WebError(400, "The form could not be checked", "Reload the page and try again.")
-    user, key = token_hash(session.token or ""), f"web-form:{form_id}"
+    user, key = session.token_hash or token_hash(""), f"web-form:{form_id}"
     fingerprint = hashlib.sha256(path.encode()).hexdigest()
     earlier = ll.idempotency.claim(user, key, fingerprint, None)
     if earlier is not None:
         headers = dict(earlier.response_headers or [])
         if earlier.fingerprint != fingerprint or earlier.status != DONE:
             raise WebError(409, "This form was already sent", "Reload the page and try again.")
-        session.flash.append("That form had already been sent: it was recorded once.")
+        sessions.flash(session, "That form had already been sent: it was recorded once.")
         return RedirectResponse(headers["location"], status_code=303, headers=HEADERS)
     try:
         location, message = run()
@@ -121,7 +122,7 @@ def submit(
         ll.idempotency.release(user, key)
         raise
     ll.idempotency.complete(user, key, 303, [["location", location]], b"", None)
-    session.flash.append(message)
+    sessions.flash(session, message)
     return RedirectResponse(location, status_code=303, headers=HEADERS)
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-from datetime import timedelta
 from pathlib import Path
 
 import structlog
@@ -11,7 +9,6 @@ from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 
-from adapters.bootstrap import Clock
 from adapters.settings import Settings
 from adapters.web import pages
 from adapters.web.routes import (
@@ -24,7 +21,6 @@ from adapters.web.routes import (
     signing,
     writes,
 )
-from adapters.web.sessions import Sessions
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 DEFAULT_ASSETS = REPOSITORY / "node_modules" / "govuk-frontend" / "dist" / "govuk"
@@ -34,14 +30,8 @@ MISSING = (
 )
 
 
-def install(app: FastAPI, settings: Settings, clock: Clock) -> None:
-    secret = settings.session_secret
-    app.state.web_sessions = Sessions(
-        secret.get_secret_value() if secret else secrets.token_urlsafe(32),
-        clock,
-        idle=timedelta(minutes=settings.session_idle_minutes),
-        max_age=timedelta(hours=settings.session_max_hours),
-    )
+def install(app: FastAPI, settings: Settings) -> None:
+    """The sessions are `Learnloop.web_sessions`, built by the composition root."""
     _mount_assets(app, settings.govuk_frontend_dir or DEFAULT_ASSETS)
     for routes in (signing, dashboard, lists, items, new_item, writes, amendments, reports):
         app.include_router(routes.router, include_in_schema=False)

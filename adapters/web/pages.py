@@ -81,7 +81,8 @@ def environment() -> Environment:
 
 
 def sessions(request: Request) -> Sessions:
-    return request.app.state.web_sessions
+    ll: Learnloop = request.app.state.learnloop
+    return ll.web_sessions
 
 
 def session_of(request: Request) -> Session | None:
@@ -92,7 +93,7 @@ def visit(request: Request) -> Visit:
     """The signed-in visitor, or a redirect to sign in (their session ended or never began)."""
     ll: Learnloop = request.app.state.learnloop
     session = session_of(request)
-    actor = ll.users.authenticate(session.token) if session and session.token else None
+    actor = _actor(ll, session)
     if session is None or actor is None:
         target = request.url.path if request.method == "GET" else "/"
         raise SignInRequired(target, expired=COOKIE in request.cookies)
@@ -102,12 +103,16 @@ def visit(request: Request) -> Visit:
     return Visit(ll, session, actor)
 
 
+def _actor(ll: Learnloop, session: Session | None) -> Actor | None:
+    return (
+        ll.users.authenticate_hash(session.token_hash) if session and session.token_hash else None
+    )
+
+
 def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
     v: Visit | None = context.pop("visit", None)
     session = v.session if v else context.pop("session", None)
-    flash = session.flash[:] if session else []
-    if session:
-        session.flash.clear()
+    flash = sessions(request).take_flash(session) if session else []
     page = (
         environment()
         .get_template(name)
@@ -147,7 +152,7 @@ def page_errors() -> Iterator[None]:
 def error_page(request: Request, exc: WebError) -> HTMLResponse:
     session = session_of(request)
     ll: Learnloop = request.app.state.learnloop
-    actor = ll.users.authenticate(session.token) if session and session.token else None
+    actor = _actor(ll, session)
     v = Visit(ll, session, actor) if session and actor else None
     return render(
         request, "error.html", exc.status, visit=v, session=session, title=exc.title, error=exc

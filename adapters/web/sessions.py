@@ -1,51 +1,60 @@
-"""Sessions of the web pages: a signed cookie naming a session kept on the server (ADR 0016).
+"""Sessions of the web pages: a signed cookie naming a session kept in the database (ADR 0016).
 
-The cookie holds only a random session id, signed with the session secret; the API token the
-user pasted stays in the server's memory. A session ends after `idle` without a request or
-`max_age` after sign-in, read from the app's clock (tests move it, never sleep). Each session has
-its own CSRF token (synchronizer pattern); signing in starts a new session id.
+The cookie holds only a random session id, signed with the session secret. The table every
+server process shares keeps the SHA-256 of that id and of the user's API token, never either
+itself. A session ends after `idle` without a request or `max_age` after sign-in, read from the
+app's clock (tests move it, never sleep); the last use is written at most once per TOUCH_EVERY,
+so idle expiry is accurate to that. Each session has its own CSRF token (synchronizer pattern);
+signing in starts a new session id.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from adapters.persistence.users import token_hash
+from adapters.persistence.web_sessions import SessionRow, SessionTable
+
 COOKIE = "learnloop_session"
-MAX_SESSIONS = 10_000
+TOUCH_EVERY = timedelta(minutes=1)
 
 
 @dataclass
 class Session:
-    id: str
+    id: str  # the raw id, known only to the request that carries its cookie
     csrf: str
     started: datetime
     seen: datetime
-    token: str | None = None  # the user's API token, once signed in
+    token_hash: str | None = None  # the SHA-256 of the user's API token, once signed in
     flash: list[str] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return _sha256(self.id)
 
 
 class Sessions:
     def __init__(
         self,
         secret: str,
+        table: SessionTable,
         clock: Callable[[], datetime],
         idle: timedelta,
         max_age: timedelta,
     ) -> None:
         self._signer = URLSafeSerializer(secret, salt="learnloop-web-session")
+        self._table = table
         self._clock = clock
         self._idle = idle
         self._max_age = max_age
-        self._sessions: dict[str, Session] = {}
-        self._lock = threading.Lock()
 
     def cookie_value(self, session: Session) -> str:
         return self._signer.dumps(session.id)
@@ -58,43 +67,56 @@ class Sessions:
             session_id = self._signer.loads(cookie)
         except BadSignature:
             return None
-        now = self._clock()
-        with self._lock:
-            session = self._sessions.get(session_id) if isinstance(session_id, str) else None
-            if session is None:
-                return None
-            if now - session.seen > self._idle or now - session.started > self._max_age:
-                del self._sessions[session_id]
-                return None
-            session.seen = now
-            return session
+        if not isinstance(session_id, str):
+            return None
+        row = self._table.get(_sha256(session_id))
+        if row is None:
+            return None
+        now = self._now()
+        if now - row.seen > self._idle or now - row.started > self._max_age:
+            self._table.delete(row.id_sha256)
+            return None
+        if now - row.seen >= TOUCH_EVERY:
+            self._table.touch(row.id_sha256, now)
+            row.seen = now
+        return Session(session_id, row.csrf, row.started, row.seen, row.token_sha256, row.flash)
 
     def start(self, token: str | None = None) -> Session:
-        now = self._clock()
+        now = self._now()
+        self._table.sweep(seen_before=now - self._idle, started_before=now - self._max_age)
         session = Session(
             id=secrets.token_urlsafe(32),
             csrf=secrets.token_urlsafe(32),
             started=now,
             seen=now,
-            token=token,
+            token_hash=token_hash(token) if token is not None else None,
         )
-        with self._lock:
-            self._forget_expired(now)
-            self._sessions[session.id] = session
+        self._table.add(
+            SessionRow(session.key, session.token_hash, session.csrf, now, now, session.flash)
+        )
         return session
 
     def end(self, session: Session) -> None:
-        with self._lock:
-            self._sessions.pop(session.id, None)
+        self._table.delete(session.key)
 
-    def _forget_expired(self, now: datetime) -> None:
-        if len(self._sessions) < MAX_SESSIONS:
-            return
-        for sid, s in list(self._sessions.items()):
-            if now - s.seen > self._idle or now - s.started > self._max_age:
-                del self._sessions[sid]
-        while len(self._sessions) >= MAX_SESSIONS:  # the oldest go first
-            del self._sessions[next(iter(self._sessions))]
+    def flash(self, session: Session, message: str) -> None:
+        """A message the session's next page shows once."""
+        session.flash.append(message)
+        self._table.set_flash(session.key, session.flash)
+
+    def take_flash(self, session: Session) -> list[str]:
+        taken = session.flash[:]
+        if taken:
+            session.flash.clear()
+            self._table.set_flash(session.key, [])
+        return taken
+
+    def _now(self) -> datetime:
+        return self._clock().astimezone(UTC).replace(tzinfo=None)
+
+
+def _sha256(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
 
 
 def csrf_ok(session: Session | None, sent: Any) -> bool:

@@ -1,10 +1,14 @@
 """Web sessions: a signed id, server-side expiry on the app's clock, CSRF compared in constant
-time."""
+time. The table is an in-memory SQLite database; tests/integration runs the store on both."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import sqlalchemy as sa
+
+from adapters.persistence.users import token_hash
+from adapters.persistence.web_sessions import SessionTable
 from adapters.web.sessions import Sessions, csrf_ok
 
 START = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
@@ -18,15 +22,29 @@ class Clock:
         return self.now
 
 
-def sessions(clock: Clock, secret: str = "s" * 32) -> Sessions:
-    return Sessions(secret, clock, idle=timedelta(minutes=30), max_age=timedelta(hours=8))
+def table() -> SessionTable:
+    t = SessionTable(sa.create_engine("sqlite://"))
+    t.create_tables()
+    return t
+
+
+def sessions(clock: Clock, secret: str = "s" * 32, store: SessionTable | None = None) -> Sessions:
+    return Sessions(
+        secret, store or table(), clock, idle=timedelta(minutes=30), max_age=timedelta(hours=8)
+    )
 
 
 def test_a_session_is_found_by_its_signed_cookie_and_not_by_its_bare_id() -> None:
     store = sessions(Clock())
     session = store.start("token")
     cookie = store.cookie_value(session)
-    assert store.find(cookie) is session
+    found = store.find(cookie)
+    assert found is not None
+    assert (found.id, found.csrf, found.token_hash) == (
+        session.id,
+        session.csrf,
+        token_hash("token"),
+    )
     assert "token" not in cookie
     assert store.find(session.id) is None
     assert store.find(sessions(Clock(), "another secret").cookie_value(session)) is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 
 from adapters.web.pages import HEADERS, WebError, render, session_of, sessions, set_cookie
 from adapters.web.sessions import csrf_ok
@@ -46,6 +47,10 @@ def sign_in_page(request: Request) -> Response:
 @router.post("/sign-in")
 async def sign_in(request: Request) -> Response:
     form = await request.form()
+    return await run_in_threadpool(_sign_in, request, form)  # sessions are database rows
+
+
+def _sign_in(request: Request, form: FormData) -> Response:
     session = session_of(request)
     if session is None or not csrf_ok(session, form.get("csrf_token")):
         return _form(request, "Your session had ended: enter your token again", 400)
@@ -53,7 +58,7 @@ async def sign_in(request: Request) -> Response:
     ll = request.app.state.learnloop
     if not token:
         return _form(request, NO_TOKEN, 400)
-    if await run_in_threadpool(ll.users.authenticate, token) is None:
+    if ll.users.authenticate(token) is None:
         return _form(request, UNKNOWN, 400)
     sessions(request).end(session)
     signed_in = sessions(request).start(token)  # a new id: no session fixation
@@ -67,6 +72,10 @@ async def sign_in(request: Request) -> Response:
 @router.post("/sign-out")
 async def sign_out(request: Request) -> Response:
     form = await request.form()
+    return await run_in_threadpool(_sign_out, request, form)
+
+
+def _sign_out(request: Request, form: FormData) -> Response:
     session = session_of(request)
     if session is not None:
         if not csrf_ok(session, form.get("csrf_token")):
