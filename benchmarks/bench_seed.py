@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import gc
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
@@ -35,8 +37,25 @@ class Rate:
         return self.events / self.seconds
 
 
+@contextmanager
+def unprojected(ll: Learnloop) -> Iterator[None]:
+    """Saves that do not wait for the read models: `EventLog.save` goes through the group
+    commit, which brings the views up after every batch; seeding projects once, afterwards."""
+    hook = ll.log.on_recorded
+    ll.log.on_recorded = lambda position: None
+    try:
+        yield
+    finally:
+        ll.log.on_recorded = hook
+
+
 def seed(ll: Learnloop, events: int) -> list[str]:
     """Records `events` (rounded down to a multiple of 10) without projecting; returns item ids."""
+    with unprojected(ll):
+        return _seed(ll, events)
+
+
+def _seed(ll: Learnloop, events: int) -> list[str]:
     framework = ll.framework
     rules = framework.subgroup(SUBGROUP)
     actor = Actor(str(uuid4()), "Bench Seeder", "contributor", (SUBGROUP,))

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
+from bench_seed import unprojected
 from bench_stores import open_store
 
 from adapters.annual_report import build
@@ -147,11 +148,12 @@ def _year_items(framework: Framework, year: int, count: int) -> list[LearningIte
 
 def seed(ll: Learnloop, years: range, per_year: int) -> None:
     """Saves the years' items in order, ITEMS_PER_SAVE aggregates per transaction; no
-    projection (so not `ll.log.record`, which waits for the views after each save)."""
-    for year in years:
-        items = _year_items(ll.framework, year, per_year)
-        for i in range(0, len(items), ITEMS_PER_SAVE):
-            ll.log.save(*items[i : i + ITEMS_PER_SAVE])
+    projection (the views are brought up once, afterwards)."""
+    with unprojected(ll):
+        for year in years:
+            items = _year_items(ll.framework, year, per_year)
+            for i in range(0, len(items), ITEMS_PER_SAVE):
+                ll.log.save(*items[i : i + ITEMS_PER_SAVE])
 
 
 def _median(fn: Callable[[], Any]) -> tuple[float, Any]:
