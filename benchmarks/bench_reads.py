@@ -27,7 +27,7 @@ BARE_APP = Path(__file__).resolve().parent / "bare_app.py"
 class Gets:
     item: Load  # one connection (P4)
     history: Load  # one connection (P4)
-    item_many: Load | None  # Plan.get_clients connections (P2; small store only)
+    item_many: Load  # Plan.get_clients connections (P2 on the small store)
     rss_mib: float  # the server's VmHWM after all of them (P6)
     started_rss_mib: float  # its VmHWM once started and idle, before any load
     settle_s: float  # how long after start it went idle
@@ -94,11 +94,11 @@ def read_loads(
         loads = []
         for label in servers:
             loads += [(label, s, [ids[label], s, "1"], 1) for s in ("item", "history")]
+        # GET item at get_clients: P2 on the small store against the bare app; the large store
+        # gets it too, so that P6 compares servers that took the same load
+        loads += [(side, "many", [ids[side], "item", "2"], plan.get_clients) for side in servers]
         if p2:
-            loads += [
-                (side, "many", [ids["small"], "item", "2"], plan.get_clients)
-                for side in ("small", "bare")
-            ]
+            loads += [("bare", "many", [ids["small"], "item", "2"], plan.get_clients)]
         urls = {label: server.base_url for label, server in servers.items()}
         if bare is not None:
             urls["bare"] = bare.base_url
@@ -119,7 +119,7 @@ def read_loads(
             return Gets(
                 merged[(label, "item")],
                 merged[(label, "history")],
-                merged.get((label, "many")),
+                merged[(label, "many")],
                 server.peak_rss_mib(),
                 started[label][1],
                 started[label][0],

@@ -95,7 +95,6 @@ def bench(kind: str, plan: Plan, only: set[str], tmp: Path, args: argparse.Names
             bench_env.note(f"{kind} server", f"{found.small.loop_http}, workers={workers}")
             if found.bare is not None:
                 bench_env.note(f"{kind} uvicorn.run options (from serve)", found.bare.options)
-                assert found.small.item_many is not None
                 rows += bench_rows.p2(kind, found.small.item_many, found.bare)
             if found.large is not None:
                 if "P4" in only:
