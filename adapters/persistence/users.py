@@ -131,6 +131,9 @@ class Users:
 
     def authenticate_hash(self, digest: str) -> Actor | None:
         """The user whose token has this SHA-256 (a web session keeps only that), or None."""
+        remembered = self._remembered_for(digest)
+        if remembered is not None:
+            return remembered
         query = sa.select(users).where(users.c.token_sha256 == digest)
         with self.reader.connect() as conn:
             row = conn.execute(query).mappings().first()
@@ -143,8 +146,12 @@ class Users:
         return actor
 
     def recently_authenticated(self, token: str) -> Actor | None:
-        """The user `authenticate` found for this token within REMEMBER_FOR, else None."""
-        found = self._remembered.get(token_hash(token))
+        """The user `authenticate` found for this token within REMEMBER_FOR, else None: no
+        query, so a caller on the event loop can ask it first."""
+        return self._remembered_for(token_hash(token))
+
+    def _remembered_for(self, digest: str) -> Actor | None:
+        found = self._remembered.get(digest)
         if found is None or found[1] <= self.clock():
             return None
         return found[0]

@@ -10,7 +10,6 @@ signing in starts a new session id.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from collections.abc import Callable
@@ -20,7 +19,7 @@ from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from adapters.persistence.users import token_hash
+from adapters.persistence.users import token_hash as sha256_hex
 from adapters.persistence.web_sessions import SessionRow, SessionTable
 
 COOKIE = "learnloop_session"
@@ -38,7 +37,7 @@ class Session:
 
     @property
     def key(self) -> str:
-        return _sha256(self.id)
+        return sha256_hex(self.id)
 
 
 class Sessions:
@@ -69,7 +68,7 @@ class Sessions:
             return None
         if not isinstance(session_id, str):
             return None
-        row = self._table.get(_sha256(session_id))
+        row = self._table.get(sha256_hex(session_id))
         if row is None:
             return None
         now = self._now()
@@ -89,7 +88,7 @@ class Sessions:
             csrf=secrets.token_urlsafe(32),
             started=now,
             seen=now,
-            token_hash=token_hash(token) if token is not None else None,
+            token_hash=sha256_hex(token) if token is not None else None,
         )
         self._table.add(
             SessionRow(session.key, session.token_hash, session.csrf, now, now, session.flash)
@@ -113,10 +112,6 @@ class Sessions:
 
     def _now(self) -> datetime:
         return self._clock().astimezone(UTC).replace(tzinfo=None)
-
-
-def _sha256(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()
 
 
 def csrf_ok(session: Session | None, sent: Any) -> bool:
