@@ -5,14 +5,25 @@ over PostgreSQL too, so tests never assume SQLite). `clock` is the time the app 
 moves. `client` is a `TestClient` around `create_app(...)` with the scheduler off. Tokens for the
 contract's roles come as fixtures; `as_(token)` turns one into request headers. Helpers the test
 modules share are handed out as fixtures (`new_item`, `add_action`, ...), so no test imports this.
+`serve(database_url, ...)` starts real `learnloop serve` processes, for what only several
+processes show (scale-out, sessions across processes); `contributor_token(database_url)` adds a
+user through the CLI.
 """
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -25,6 +36,8 @@ TRAINING = "training"
 BASE = "/api/v1"
 ITEMS = f"{BASE}/learning-items"
 PROBLEM = "application/problem+json"
+LEARNLOOP = Path(sys.executable).parent / "learnloop"
+SERVE_START_S = 30
 
 
 @dataclass(frozen=True)
@@ -311,3 +324,98 @@ def bodies_fixture() -> dict[str, Callable[..., dict[str, Any]]]:
         "measure": measure_body,
         "evidence": evidence_body,
     }
+
+
+# -- real `learnloop serve` processes, for what only several processes show ------------------
+
+
+def _environment(**extra: str) -> dict[str, str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("LEARNLOOP_")}
+    return {**base, "LEARNLOOP_RATE_LIMIT_PER_MINUTE": "0", **extra}
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class ServeProcess:
+    """`learnloop serve` in its own process group; the constructor returns once /healthz
+    answers 200. `environ` adds LEARNLOOP_* variables."""
+
+    def __init__(self, cwd: Path, database_url: str, *args: str, **environ: str) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = cwd / f"serve-{self.port}.log"
+        command = [str(LEARNLOOP), "serve", "--port", str(self.port)]
+        command += ["--database-url", database_url, *args]
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen(
+                command,
+                cwd=cwd,
+                env=_environment(**environ),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + SERVE_START_S
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                pytest.fail(f"serve exited {self.process.returncode}: {self.log.read_text()}")
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)  # polling a real subprocess
+        self.kill()
+        pytest.fail(f"serve did not start: {self.log.read_text()}")
+
+    @property
+    def leads(self) -> bool:
+        """Whether this process has led the shared projection (ADR 0018)."""
+        return "projection_leader" in self.log.read_text()
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def serve(tmp_path: Path) -> Iterator[Callable[..., ServeProcess]]:
+    """`serve(database_url, *args, **environ)` starts a server process; all are killed after."""
+    started: list[ServeProcess] = []
+
+    def start(database_url: str, *args: str, **environ: str) -> ServeProcess:
+        started.append(ServeProcess(tmp_path, database_url, *args, **environ))
+        return started[-1]
+
+    yield start
+    for process in started:
+        process.kill()
+
+
+@pytest.fixture
+def contributor_token(tmp_path: Path) -> Callable[[str], str]:
+    """`contributor_token(database_url)`: a Serious Case Review contributor added through the
+    CLI; its token."""
+
+    def add(database_url: str) -> str:
+        done = subprocess.run(
+            [
+                *(str(LEARNLOOP), "users", "add", "Cara Contributor", "--role", "contributor"),
+                *("--subgroup", SCR, "--database-url", database_url),
+            ],
+            cwd=tmp_path,
+            env=_environment(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        return done.stdout.strip().splitlines()[-1]
+
+    return add

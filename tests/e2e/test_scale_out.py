@@ -9,13 +9,10 @@ refuses more than one worker.
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -23,87 +20,12 @@ import sqlalchemy as sa
 
 LEARNLOOP = Path(sys.executable).parent / "learnloop"
 ITEMS = "/api/v1/learning-items"
-START_S = 30
 NEW_ITEM = {
     "subgroup": "serious-case-review",
     "title": "Escalation not used",
     "description": "Professionals did not escalate when the plan drifted.",
     "source": {"kind": "local_serious_case_review", "reference": "SCR-2026-01"},
 }
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def env(**extra: str) -> dict[str, str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("LEARNLOOP_")}
-    return {**base, "LEARNLOOP_RATE_LIMIT_PER_MINUTE": "0", **extra}
-
-
-class Process:
-    def __init__(self, cwd: Path, database_url: str, *args: str, **environ: str) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = cwd / f"serve-{self.port}.log"
-        command = [str(LEARNLOOP), "serve", "--port", str(self.port)]
-        command += ["--database-url", database_url, *args]
-        with self.log.open("wb") as log:
-            self.process = subprocess.Popen(
-                command,
-                cwd=cwd,
-                env=env(**environ),
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + START_S
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(f"serve exited {self.process.returncode}: {self.log.read_text()}")
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)  # polling a real subprocess
-        pytest.fail(f"serve did not start: {self.log.read_text()}")
-
-    @property
-    def leads(self) -> bool:
-        return "projection_leader" in self.log.read_text()
-
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-
-
-@pytest.fixture
-def processes() -> Iterator[list[Process]]:
-    started: list[Process] = []
-    yield started
-    for process in started:
-        process.kill()
-
-
-def token(cwd: Path, database_url: str) -> str:
-    done = subprocess.run(
-        [
-            *(str(LEARNLOOP), "users", "add", "Cara Contributor", "--role", "contributor"),
-            *("--subgroup", "serious-case-review", "--database-url", database_url),
-        ],
-        cwd=cwd,
-        env=env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return done.stdout.strip().splitlines()[-1]
 
 
 def exactly_once(database_url: str, items: int) -> None:
@@ -129,14 +51,13 @@ def exactly_once(database_url: str, items: int) -> None:
 
 @pytest.mark.postgres
 def test_three_processes_read_each_others_writes_and_project_each_event_once(
-    tmp_path: Path, postgres_database: str, processes: list[Process]
+    postgres_database: str, serve: Any, contributor_token: Any
 ) -> None:
-    bearer = {"Authorization": f"Bearer {token(tmp_path, postgres_database)}"}
-    for _ in range(3):
-        processes.append(Process(tmp_path, postgres_database, LEARNLOOP_SHARED_PROJECTION="true"))
+    bearer = {"Authorization": f"Bearer {contributor_token(postgres_database)}"}
+    processes = [serve(postgres_database, LEARNLOOP_SHARED_PROJECTION="true") for _ in range(3)]
     assert sum(p.leads for p in processes) == 1
 
-    def write_and_read_elsewhere(rounds: int, alive: list[Process]) -> None:
+    def write_and_read_elsewhere(rounds: int, alive: list[Any]) -> None:
         for n in range(rounds):
             writer = alive[n % len(alive)]
             created = httpx.post(f"{writer.url}{ITEMS}", json=NEW_ITEM, headers=bearer, timeout=30)
@@ -160,11 +81,10 @@ def test_three_processes_read_each_others_writes_and_project_each_event_once(
 
 @pytest.mark.postgres
 def test_serve_with_three_workers_serves_reads_after_writes(
-    tmp_path: Path, postgres_database: str, processes: list[Process]
+    postgres_database: str, serve: Any, contributor_token: Any
 ) -> None:
-    bearer = {"Authorization": f"Bearer {token(tmp_path, postgres_database)}"}
-    processes.append(Process(tmp_path, postgres_database, "--workers", "3"))
-    server = processes[0]
+    bearer = {"Authorization": f"Bearer {contributor_token(postgres_database)}"}
+    server = serve(postgres_database, "--workers", "3")
     with httpx.Client(base_url=server.url, headers=bearer, timeout=30) as http:
         for _ in range(12):  # fresh connections land on different workers
             created = http.post(ITEMS, json=NEW_ITEM, headers={"Connection": "close"})
@@ -178,11 +98,11 @@ def test_serve_with_three_workers_serves_reads_after_writes(
 def test_more_than_one_worker_on_sqlite_is_refused(tmp_path: Path) -> None:
     done = subprocess.run(
         [
-            *(str(LEARNLOOP), "serve", "--workers", "2", "--port", str(free_port())),
+            *(str(LEARNLOOP), "serve", "--workers", "2", "--port", "0"),
             *("--database-url", f"sqlite:///{tmp_path}/learnloop.db"),
         ],
         cwd=tmp_path,
-        env=env(),
+        env={k: v for k, v in os.environ.items() if not k.startswith("LEARNLOOP_")},
         capture_output=True,
         text=True,
         timeout=60,

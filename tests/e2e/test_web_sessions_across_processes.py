@@ -5,20 +5,12 @@ both."""
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
-LEARNLOOP = Path(sys.executable).parent / "learnloop"
 SECRET = "one-secret-for-every-process-" + "s" * 16
 NEW_ITEM = "/subgroups/serious-case-review/items"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -30,67 +22,15 @@ def hidden_fields(html: str, action: str) -> dict[str, str]:
     return dict(re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', form))
 
 
-def environment(database_url: str) -> dict[str, str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("LEARNLOOP_")}
-    return {**base, "LEARNLOOP_DATABASE_URL": database_url, "LEARNLOOP_RATE_LIMIT_PER_MINUTE": "0"}
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def serve(cwd: Path, database_url: str) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    log = cwd / f"serve-{port}.log"
-    env = environment(database_url)
-    env |= {"LEARNLOOP_SHARED_PROJECTION": "true", "LEARNLOOP_SESSION_SECRET": SECRET}
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [str(LEARNLOOP), "serve", "--port", str(port)],
-            cwd=cwd,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return process, url
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)  # polling a real subprocess
-    os.killpg(process.pid, signal.SIGKILL)
-    pytest.fail(f"serve did not start: {log.read_text()}")
-
-
 @pytest.fixture
-def two_processes(tmp_path: Path, postgres_database: str) -> Iterator[tuple[str, str, str]]:
+def two_processes(
+    postgres_database: str, serve: Any, contributor_token: Any
+) -> tuple[str, str, str]:
     """A contributor's token and the addresses of two server processes on one database."""
-    added = subprocess.run(
-        [
-            *(str(LEARNLOOP), "users", "add", "Cara Contributor", "--role", "contributor"),
-            *("--subgroup", "serious-case-review"),
-        ],
-        cwd=tmp_path,
-        env=environment(postgres_database),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    started = [serve(tmp_path, postgres_database) for _ in range(2)]
-    try:
-        yield added.stdout.strip().splitlines()[-1], started[0][1], started[1][1]
-    finally:
-        for process, _ in started:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
+    token = contributor_token(postgres_database)
+    shared = {"LEARNLOOP_SHARED_PROJECTION": "true", "LEARNLOOP_SESSION_SECRET": SECRET}
+    a, b = (serve(postgres_database, **shared) for _ in range(2))
+    return token, a.url, b.url
 
 
 @pytest.mark.postgres
