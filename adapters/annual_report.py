@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.bootstrap import Learnloop
+from adapters.handle import Learnloop
 from domain.errors import InvalidField
 from projections.annual_report import annual_report
 

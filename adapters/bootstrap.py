@@ -1,13 +1,15 @@
-"""The composition root: everything the service and the CLI use is built here, once."""
+"""The composition root: everything the service and the CLI use is built here, once.
+
+Nothing imports this module but the entry points (the FastAPI lifespan, the CLI, tests): the
+types the edges share live in `adapters.handle`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from adapters.calendar import england_and_wales
 from adapters.framework.loader import load_framework
+from adapters.handle import Clock, Learnloop, system_clock
 from adapters.persistence.database import Store, open_store
 from adapters.persistence.durability import assert_durable
 from adapters.persistence.idempotency import IdempotencyKeys
@@ -28,39 +30,6 @@ from services.case_reviews import CaseReviews
 from services.dataset import Dataset
 from services.event_log import EventLog
 from services.learning import LearningItems
-from services.reminders import Reminders
-
-Clock = Callable[[], datetime]
-
-
-def system_clock() -> datetime:
-    return datetime.now(UTC)
-
-
-@dataclass
-class Learnloop:
-    settings: Settings
-    framework: Framework
-    store: Store
-    log: EventLog
-    learning: LearningItems
-    case_reviews: CaseReviews
-    audits: Audits
-    reminders: Reminders
-    dataset: Dataset
-    projector: Projector
-    read_models: ReadModels
-    users: Users
-    clock: Clock
-    idempotency: IdempotencyKeys
-    web_sessions: Sessions
-    shared_projection: SharedProjection | None = None
-
-    def close(self) -> None:
-        if self.shared_projection is not None:
-            self.shared_projection.stop()
-        self.log.close()
-        self.store.dispose()
 
 
 def _cipher_env(settings: Settings) -> dict[str, str]:

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 import structlog
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from adapters.bootstrap import Learnloop
+from adapters.handle import Learnloop
 from adapters.persistence.database import Store
 
 log = structlog.get_logger("learnloop.scheduler")

@@ -9,7 +9,8 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
-from adapters.bootstrap import Clock, Learnloop, bootstrap, system_clock
+from adapters.bootstrap import bootstrap
+from adapters.handle import Clock, Learnloop, system_clock
 from adapters.http import limits, problems
 from adapters.http.idempotency import Idempotency
 from adapters.http.request_id import RequestId

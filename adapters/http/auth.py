@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from adapters.bootstrap import Learnloop
+from adapters.handle import Learnloop
 from adapters.http.problems import Unauthenticated
 from domain import access
 from domain.actor import Actor

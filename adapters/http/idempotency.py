@@ -18,7 +18,7 @@ import anyio
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from adapters.bootstrap import Learnloop
+from adapters.handle import Learnloop
 from adapters.http.problems import problem
 from adapters.persistence.idempotency import DONE
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from adapters.bootstrap import Clock, system_clock
+from adapters.handle import Clock, system_clock
 from adapters.http.problems import problem
 from adapters.settings import Settings
 

@@ -16,7 +16,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from adapters.bootstrap import Learnloop
+from adapters.handle import Learnloop
 from adapters.web import text
 from adapters.web.sessions import COOKIE, Session, Sessions
 from domain import access
