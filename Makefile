@@ -24,6 +24,7 @@ serve: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/lint-imports
 
 test: lint browser
@@ -45,4 +46,4 @@ bench-quick: $(STAMP)
 	$(BIN)/python benchmarks/run.py --quick
 
 clean:
-	rm -rf $(VENV) node_modules test-output build *.egg-info .pytest_cache .hypothesis .ruff_cache
+	rm -rf $(VENV) node_modules test-output build *.egg-info .pytest_cache .hypothesis .ruff_cache .mypy_cache

@@ -14,5 +14,7 @@ from domain.calendar import WorkingCalendar
 
 
 def england_and_wales(first_year: int = 2000, last_year: int = 2060) -> WorkingCalendar:
-    bank_holidays = holidays.UK(subdiv="ENG", years=range(first_year, last_year + 1))
+    bank_holidays = holidays.country_holidays(
+        "GB", subdiv="ENG", years=range(first_year, last_year + 1)
+    )
     return WorkingCalendar(bank_holidays.keys())

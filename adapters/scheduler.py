@@ -145,7 +145,7 @@ def start_scheduler(ll: Learnloop, lock: SchedulerLock | None = None) -> Backgro
         **every,
     )
     scheduler.start()
-    scheduler.lock = lock  # type: ignore[attr-defined]
+    scheduler.lock = lock
     return scheduler
 
 

@@ -8,6 +8,7 @@ Everything here is data; loading it from a file is an adapter's job.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 from domain.errors import InvalidField, UnknownSubgroup
 from domain.reminders import ReminderRule
@@ -69,8 +70,9 @@ STEPS = (
     "board_response_agreed",
     "published",
 )
-CALENDAR_DAYS = "calendar_days"
-WORKING_DAYS = "working_days"
+ClockUnit = Literal["calendar_days", "working_days"]
+CALENDAR_DAYS: ClockUnit = "calendar_days"
+WORKING_DAYS: ClockUnit = "working_days"
 CRITERIA = ("regulation-5-2-2006", "serious-child-safeguarding-case-2023")
 
 

@@ -26,7 +26,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from domain.framework import CALENDAR_DAYS, CRITERIA, SCOPES, STEPS, WORKING_DAYS
+from domain.framework import CRITERIA, SCOPES, STEPS, ClockUnit
 from domain.reminders import TARGETS
 
 MILESTONE = "milestone:"
@@ -96,7 +96,7 @@ class ClockModel(_Strict):
     label: Text
     starts_on: Text
     length: Annotated[int, Field(ge=1)]
-    unit: Literal[CALENDAR_DAYS, WORKING_DAYS]
+    unit: ClockUnit
     met_by: Text
     applies_to: Slugs = []
 

@@ -108,7 +108,7 @@ def rag_bars(subgroups: Sequence[dict], label: str) -> Markup:
     width, left, span, row, gap = 640, 230, 360, 24, 10
     legend_y = 14
     body = []
-    x = left
+    x: float = left
     for _, letter, name, fill, _ in RAG:  # legend: swatch, letter and meaning
         body.append(f'<rect x="{x}" y="{legend_y - 10}" width="12" height="12" fill="{fill}"/>')
         body.append(text(x + 16, legend_y, f"{letter} = {name.split(' (')[0]}"))

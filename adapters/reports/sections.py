@@ -76,7 +76,7 @@ class Sections(Rows):
 
     def highlight_sentence(self, h: dict) -> str:
         text = f"{f.polarity(h.get('polarity'))}. Trend over the year: {h.get('trend') or f.DASH}."
-        latest = next((p for p in reversed(h.get("series") or []) if p.get("value") is not None), 0)
+        latest = next((p for p in reversed(h.get("series") or []) if p.get("value") is not None), None)
         if latest:
             text += f" {self._position(h, latest)}"
         return text
