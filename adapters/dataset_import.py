@@ -10,6 +10,7 @@ recorded, and one refused row means nothing from the file is recorded.
 from __future__ import annotations
 
 import csv
+import math
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,8 +18,11 @@ from typing import Any
 
 import click
 
-from domain.actor import SYSTEM, Actor
-from services.dataset import Dataset, NewValue, Recorded, SubmissionsRefused
+from domain.actor import Actor, system_actor
+from domain.commands.indicator import CorrectValue, SubmitValue, ValueCommand
+from domain.errors import InvalidField
+from domain.indicator import Quarter
+from services.dataset import Dataset, Recorded, SubmissionsRefused
 
 COLUMNS = (
     "indicator",
@@ -32,7 +36,7 @@ COLUMNS = (
 )
 REQUIRED = ("indicator", "period", "agency", "value")
 TEXT = ("indicator", "agency", "commentary", "correction_reason")
-IMPORTER = Actor("system", "learnloop dataset import", SYSTEM)
+IMPORTER = system_actor("dataset import")
 
 Row = tuple[int, list[Any]]
 
@@ -68,7 +72,7 @@ def read_rows(path: Path) -> list[Row]:
     raise ImportRefused([f"{path.name}: expected a .csv or .xlsx file"])
 
 
-def parse(rows: list[Row]) -> tuple[list[tuple[int, NewValue]], list[str]]:
+def parse(rows: list[Row]) -> tuple[list[tuple[int, ValueCommand]], list[str]]:
     """The values the rows give, each with its row number, and the problems of the rest."""
     if not rows:
         raise ImportRefused(["row 1: expected a header naming the columns"])
@@ -92,8 +96,61 @@ def parse(rows: list[Row]) -> tuple[list[tuple[int, NewValue]], list[str]]:
         if empty:
             problems += [_problem(number, c, "is empty") for c in empty]
             continue
-        values.append((number, NewValue(**fields)))
+        try:
+            values.append((number, command(fields)))
+        except InvalidField as error:
+            problems.append(_problem(number, error.field, error.message))
     return values, problems
+
+
+def command(cells: dict[str, Any]) -> ValueCommand:
+    """The command one row gives (its required cells not empty): numbers read from their text,
+    a correction when the row gives its reason. InvalidField names a cell that cannot be read."""
+    period = str(Quarter.parse(cells["period"]))
+    value = number(cells["value"], "value")
+    neighbours = _optional_number(cells.get("statistical_neighbours"), "statistical_neighbours")
+    england = _optional_number(cells.get("england"), "england")
+    reason = cells.get("correction_reason")
+    if reason is not None:
+        return CorrectValue(
+            indicator=cells["indicator"],
+            period=period,
+            agency=cells["agency"],
+            value=value,
+            commentary=cells.get("commentary"),
+            statistical_neighbours=neighbours,
+            england=england,
+            reason=reason,
+        )
+    return SubmitValue(
+        indicator=cells["indicator"],
+        period=period,
+        agency=cells["agency"],
+        value=value,
+        commentary=cells.get("commentary"),
+        statistical_neighbours=neighbours,
+        england=england,
+    )
+
+
+def number(cell: Any, field: str) -> float:
+    """A finite number, written as a number or as its text; anything else is refused."""
+    if isinstance(cell, int | float) and not isinstance(cell, bool):
+        result = float(cell)
+    elif isinstance(cell, str) and cell.strip():
+        try:
+            result = float(cell.strip())
+        except ValueError:
+            raise InvalidField(field, f"{cell!r} is not a number") from None
+    else:
+        raise InvalidField(field, f"{cell!r} is not a number")
+    if not math.isfinite(result):
+        raise InvalidField(field, f"{cell!r} is not a finite number")
+    return result
+
+
+def _optional_number(cell: Any, field: str) -> float | None:
+    return None if cell is None else number(cell, field)
 
 
 def _csv_rows(path: Path) -> Iterator[Row]:

@@ -16,6 +16,7 @@ from uuid import uuid4
 
 from adapters.bootstrap import Learnloop
 from domain.actor import Actor
+from domain.commands.learning_item import ChooseMeans, DefineMeasure, IdentifyNeed, ReportProgress
 from domain.learning_item import LearningItem
 
 SUBGROUP = "serious-case-review"
@@ -66,34 +67,44 @@ def _seed(ll: Learnloop, events: int) -> list[str]:
     for n in range(events // EVENTS_PER_ITEM):
         item = LearningItem.identify(
             framework,
-            subgroup=SUBGROUP,
-            title=f"Seeded learning {n}",
-            description="Agencies did not share what they knew about the family in time.",
-            source_kind=SOURCE,
-            source_reference=f"SCR-{n}",
-            themes=["information sharing", "neglect"],
+            IdentifyNeed(
+                subgroup=SUBGROUP,
+                title=f"Seeded learning {n}",
+                description="Agencies did not share what they knew about the family in time.",
+                source_kind=SOURCE,
+                source_reference=f"SCR-{n}",
+                themes=["information sharing", "neglect"],
+            ),
             actor=actor,
             now=now,
         )
         actions = [
             item.choose_means(
                 rules,
-                means=MEANS,
-                description=f"Recommendation {k} put into practice across agencies",
-                owner="Children's social care",
-                due=due,
+                ChooseMeans(
+                    means=MEANS,
+                    description=f"Recommendation {k} put into practice across agencies",
+                    owner="Children's social care",
+                    due=due,
+                ),
                 actor=actor,
                 now=now,
             )
             for k in range(4)
         ]
         for action_id in actions:
-            item.report_progress(action_id, status="on_track", note="Started", actor=actor, now=now)
+            item.report_progress(
+                ReportProgress(action_id=action_id, status="on_track", note="Started"),
+                actor=actor,
+                now=now,
+            )
         item.define_measure(
             rules,
-            kind=MEASURE,
-            description="Workshop with practitioners six months on",
-            review_due=due,
+            DefineMeasure(
+                kind=MEASURE,
+                description="Workshop with practitioners six months on",
+                review_due=due,
+            ),
             actor=actor,
             now=now,
         )

@@ -46,6 +46,14 @@ from adapters.bootstrap import Learnloop, bootstrap
 from adapters.reports import render
 from adapters.settings import Settings
 from domain.actor import Actor
+from domain.commands.learning_item import (
+    ChooseMeans,
+    CloseItem,
+    DefineMeasure,
+    IdentifyNeed,
+    RecordEvidence,
+    ReportProgress,
+)
 from domain.framework import Framework
 from domain.learning_item import LearningItem
 from domain.reporting_year import year_bounds
@@ -94,22 +102,26 @@ def _year_items(framework: Framework, year: int, count: int) -> list[LearningIte
 
         item = LearningItem.identify(
             framework,
-            subgroup=rules.slug,
-            title=f"Learning {year}-{n}",
-            description="Agencies did not share what they knew about the family in time.",
-            source_kind=rules.identification_sources[0].slug,
-            source_reference=f"REF-{year}-{n}",
-            themes=["information sharing", "neglect"],
+            IdentifyNeed(
+                subgroup=rules.slug,
+                title=f"Learning {year}-{n}",
+                description="Agencies did not share what they knew about the family in time.",
+                source_kind=rules.identification_sources[0].slug,
+                source_reference=f"REF-{year}-{n}",
+                themes=["information sharing", "neglect"],
+            ),
             actor=actor,
             now=at(0),
         )
         actions = [
             item.choose_means(
                 rules,
-                means=rules.means_of_improvement[0].slug,
-                description=f"Action {k} put into practice across agencies",
-                owner="Children's social care",
-                due=day0 + timedelta(days=90 + 30 * k),
+                ChooseMeans(
+                    means=rules.means_of_improvement[0].slug,
+                    description=f"Action {k} put into practice across agencies",
+                    owner="Children's social care",
+                    due=day0 + timedelta(days=90 + 30 * k),
+                ),
                 actor=actor,
                 now=at(7 + k),
             )
@@ -117,31 +129,39 @@ def _year_items(framework: Framework, year: int, count: int) -> list[LearningIte
         ]
         for k, action_id in enumerate(actions):
             item.report_progress(
-                action_id, status="on_track", note="Started", actor=actor, now=at(30 + k)
+                ReportProgress(action_id=action_id, status="on_track", note="Started"),
+                actor=actor,
+                now=at(30 + k),
             )
         measure_id = item.define_measure(
             rules,
-            kind=rules.measures_of_effectiveness[0].slug,
-            description="Workshop with practitioners some months on",
-            review_due=day0 + timedelta(days=150),
+            DefineMeasure(
+                kind=rules.measures_of_effectiveness[0].slug,
+                description="Workshop with practitioners some months on",
+                review_due=day0 + timedelta(days=150),
+            ),
             actor=actor,
             now=at(60),
         )
         for k, action_id in enumerate(actions):
             item.report_progress(
-                action_id, status="complete", note="Done", actor=actor, now=at(80 + 30 * k)
+                ReportProgress(action_id=action_id, status="complete", note="Done"),
+                actor=actor,
+                now=at(80 + 30 * k),
             )
         stays_open = rng.random() < OPEN_SHARE
         item.record_evidence(
-            measure_id,
-            outcome="partly_met" if stays_open else "met",
-            summary="Practitioners' workshop",
-            reference=None,
+            RecordEvidence(
+                measure_id=measure_id,
+                outcome="partly_met" if stays_open else "met",
+                summary="Practitioners' workshop",
+                reference=None,
+            ),
             actor=actor,
             now=at(150),
         )
         if not stays_open:
-            item.close(summary="Learning embedded", actor=actor, now=at(160))
+            item.close(CloseItem(summary="Learning embedded"), actor=actor, now=at(160))
         items.append(item)
     return items
 

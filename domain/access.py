@@ -26,6 +26,12 @@ def may_close(actor: Actor, subgroup: str) -> bool:
     return actor.role == CHAIR and subgroup in actor.subgroups
 
 
+def may_override_closure(actor: Actor) -> bool:
+    """Closing an item without 'met' evidence, giving an override reason, is the business
+    manager's alone."""
+    return actor.role == BUSINESS_MANAGER
+
+
 def may_read_subgroup(actor: Actor, subgroup: Subgroup) -> bool:
     """A subgroup's learning content: anyone who reads learning, unless the framework marks the
     subgroup restricted (the Child Death Overview Panel by default); then only its members,

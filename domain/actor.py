@@ -29,3 +29,9 @@ class Actor:
     @classmethod
     def from_record(cls, record: dict[str, str]) -> Actor:
         return cls(id=record["id"], name=record["name"], role=record["role"])
+
+
+def system_actor(part: str | None = None) -> Actor:
+    """learnloop itself, acting where no person does (a reminder sweep, an import, evidence the
+    dataset records): one id and role, named by the part of learnloop that acted."""
+    return Actor(SYSTEM, f"learnloop {part}" if part else "learnloop", SYSTEM)

@@ -9,16 +9,15 @@ last place conflict on the programme's version instead of both succeeding.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 from uuid import UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate
 
 from domain import loop
 from domain.actor import Actor
+from domain.commands.audit import CompleteAudit, PlanAudit, RecordFinding, ScheduleCaseAudit
 from domain.errors import InvalidField, RuleViolation
 from domain.framework import AUDIT_KINDS, Framework
 from domain.reporting_year import reporting_year, year_bounds, year_label
@@ -28,7 +27,6 @@ BESPOKE_MULTI_AGENCY_AUDIT = "bespoke_multi_agency_audit"
 SINGLE_AGENCY_AUDIT = "single_agency_audit"
 
 _PROGRAMME_NAMESPACE = UUID("6dbc8878-b621-4f67-a994-e3e04c7072e3")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass
@@ -38,20 +36,8 @@ class Finding:
     learning_item_id: str | None
 
 
-def as_date(value: Any, name: str) -> date:
-    """A calendar day, given as a `date` or as `YYYY-MM-DD`; anything else is refused."""
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    if isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise InvalidField(name, f"{value!r} is not a date (expected YYYY-MM-DD)")
-
-
-def _required(value: Any, name: str) -> str:
-    if not isinstance(value, str) or not value.strip():
+def _required(value: str, name: str) -> str:
+    if not value.strip():
         raise InvalidField(name, "must not be empty")
     return value.strip()
 
@@ -125,37 +111,34 @@ class Audit(Aggregate):
     def plan(
         cls,
         framework: Framework,
+        command: PlanAudit,
         *,
-        kind: str,
-        theme: str,
-        planned_for: Any,
         actor: Actor,
         now: datetime,
-        agency: str | None = None,
-        prompted_by: str | None = None,
         follow_up_of: Audit | None = None,
-        override_reason: str | None = None,
     ) -> Audit:
+        """`follow_up_of` is the audit `command.follow_up_of` names, loaded by the caller."""
+        kind = command.kind
         if kind not in AUDIT_KINDS:
             allowed = ", ".join(AUDIT_KINDS)
             raise InvalidField("kind", f"'{kind}' is not an audit kind; expected one of: {allowed}")
-        theme = _required(theme, "theme")
-        day = as_date(planned_for, "planned_for")
-        agency = _optional(agency)
+        theme = _required(command.theme, "theme")
+        day = command.planned_for
+        agency = _optional(command.agency)
         if kind == SINGLE_AGENCY_AUDIT:
             if agency is None:
                 raise InvalidField("agency", "a single-agency audit names the agency it audits")
             framework.agency(agency)
         elif agency is not None:
             raise InvalidField("agency", "a multi-agency audit names no single agency")
-        prompted_by = _optional(prompted_by)
+        prompted_by = _optional(command.prompted_by)
         if prompted_by is not None and kind == MULTI_AGENCY_CASE_AUDIT:
             raise InvalidField(
                 "prompted_by",
                 "a multi-agency case audit takes its theme from the business plan;"
                 " plan a bespoke audit in response to a case review",
             )
-        override_reason = _optional(override_reason)
+        override_reason = _optional(command.override_reason)
         if override_reason is not None and kind != MULTI_AGENCY_CASE_AUDIT:
             raise InvalidField(
                 "override_reason", "only multi-agency case audits are limited in number"
@@ -179,19 +162,20 @@ class Audit(Aggregate):
 
     def record_finding(
         self,
+        command: RecordFinding,
         *,
-        summary: str,
         actor: Actor,
         now: datetime,
-        learning_item_id: UUID | str | None = None,
+        learning_item_id: UUID | None = None,
     ) -> str:
+        """`learning_item_id` is the item drawn from `command.learning`, when it names one."""
         if self.is_completed:
             raise RuleViolation("a completed audit records no more findings")
         finding_id = str(uuid4())
         self.trigger_event(
             self.FindingRecorded,
             finding_id=finding_id,
-            summary=_required(summary, "summary"),
+            summary=_required(command.summary, "summary"),
             learning_item_id=str(learning_item_id) if learning_item_id is not None else None,
             actor=actor.as_record(),
             timestamp=now,
@@ -199,11 +183,11 @@ class Audit(Aggregate):
         return finding_id
 
     def complete(
-        self, *, completed_on: Any, summary: str, actor: Actor, now: datetime, timezone: str
+        self, command: CompleteAudit, *, actor: Actor, now: datetime, timezone: str
     ) -> None:
         if self.is_completed:
             raise RuleViolation(f"the audit was completed on {self.completed_on}")
-        day = as_date(completed_on, "completed_on")
+        day = command.completed_on
         today = loop.local_date(now, timezone)
         if day > today:
             raise InvalidField("completed_on", f"{day} is in the future (today is {today})")
@@ -214,7 +198,7 @@ class Audit(Aggregate):
         self.trigger_event(
             self.Completed,
             completed_on=day,
-            summary=_required(summary, "summary"),
+            summary=_required(command.summary, "summary"),
             actor=actor.as_record(),
             timestamp=now,
         )
@@ -259,19 +243,13 @@ class AuditProgramme(Aggregate):
         )
 
     def schedule(
-        self,
-        audit_id: UUID | str,
-        *,
-        override_reason: str | None,
-        limit: int,
-        actor: Actor,
-        now: datetime,
+        self, command: ScheduleCaseAudit, *, limit: int, actor: Actor, now: datetime
     ) -> None:
         """Schedules a case audit; beyond `limit` in the year only with an override reason."""
-        audit_id = str(audit_id)
+        audit_id = command.audit_id
         if audit_id in self.scheduled:
             raise RuleViolation(f"audit {audit_id} is already in the {self.label} programme")
-        override_reason = _optional(override_reason)
+        override_reason = _optional(command.override_reason)
         if len(self.scheduled) >= limit and override_reason is None:
             raise RuleViolation(
                 f"up to {limit} multi-agency case audits are planned each reporting year, and"

@@ -15,19 +15,33 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import get_args
 
 from eventsourcing.domain import Aggregate
 
 from domain import criteria as statutory
 from domain import loop
 from domain.actor import Actor
+from domain.commands.case_review import (
+    AgreeBoardResponse,
+    AssessCriteria,
+    ChooseMethodology,
+    DecideReview,
+    InvolvementStatus,
+    LinkLearning,
+    NotifyReview,
+    Party,
+    PublishReview,
+    ReachMilestone,
+    ReceiveFinalReport,
+    RecordInvolvement,
+)
 from domain.errors import InvalidField, RuleViolation
 from domain.framework import STEPS, CaseReviewRules, Framework
 
 NO_REVIEW = "no_review"
-PARTIES = ("practitioners", "family", "child")
-INVOLVEMENT_STATUSES = ("invited", "contributed", "declined")
+PARTIES: tuple[Party, ...] = get_args(Party)
+INVOLVEMENT_STATUSES: tuple[InvolvementStatus, ...] = get_args(InvolvementStatus)
 STATUSES = (
     "notified",
     "criteria_assessed",
@@ -40,7 +54,6 @@ STATUSES = (
 )
 
 _CASE_REFERENCE = re.compile(r"[A-Za-z0-9/-]{1,100}")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _URL = re.compile(r"https?://\S+")
 
 
@@ -212,43 +225,30 @@ class CaseReview(Aggregate):
 
     @classmethod
     def notify(
-        cls,
-        framework: Framework,
-        *,
-        case_reference: str,
-        notified_on: date | str,
-        notifying_agency: str,
-        summary: str,
-        actor: Actor,
-        now: datetime,
+        cls, framework: Framework, command: NotifyReview, *, actor: Actor, now: datetime
     ) -> CaseReview:
-        if not isinstance(case_reference, str) or not _CASE_REFERENCE.fullmatch(case_reference):
+        if not _CASE_REFERENCE.fullmatch(command.case_reference):
             raise InvalidField(
                 "case_reference",
                 "a reference, never a name: letters, digits, '-' and '/' only, at most 100",
             )
-        agency = framework.agency(notifying_agency, "notifying_agency")
-        day = _day(notified_on, "notified_on")
-        _not_future(day, loop.local_date(now, framework.timezone), "notified_on")
+        agency = framework.agency(command.notifying_agency, "notifying_agency")
+        _not_future(command.notified_on, loop.local_date(now, framework.timezone), "notified_on")
         return cls._create(
             cls.Notified,
             actor=actor.as_record(),
-            case_reference=case_reference,
-            notified_on=day,
+            case_reference=command.case_reference,
+            notified_on=command.notified_on,
             notifying_agency=agency.slug,
-            summary=_required(summary, "summary"),
+            summary=_required(command.summary, "summary"),
             timestamp=now,
         )
 
     def assess_criteria(
         self,
         rules: CaseReviewRules,
+        command: AssessCriteria,
         *,
-        abuse_or_neglect_known_or_suspected: bool,
-        child_died: bool,
-        child_seriously_harmed: bool,
-        concern_about_joint_working: bool,
-        died_in_custody_or_detained: bool,
         actor: Actor,
         now: datetime,
         timezone: str,
@@ -256,21 +256,23 @@ class CaseReview(Aggregate):
         """Records the five facts and what they require; answers the requirement's name."""
         if self.decision is not None:
             raise RuleViolation("the criteria cannot be reassessed once the review is decided")
-        facts = {
-            "abuse_or_neglect_known_or_suspected": abuse_or_neglect_known_or_suspected,
-            "child_died": child_died,
-            "child_seriously_harmed": child_seriously_harmed,
-            "concern_about_joint_working": concern_about_joint_working,
-            "died_in_custody_or_detained": died_in_custody_or_detained,
-        }
-        for name, value in facts.items():
-            _flag(value, name)
-        outcome = statutory.assess(rules.criteria, **facts)
+        outcome = statutory.assess(
+            rules.criteria,
+            abuse_or_neglect_known_or_suspected=command.abuse_or_neglect_known_or_suspected,
+            child_died=command.child_died,
+            child_seriously_harmed=command.child_seriously_harmed,
+            concern_about_joint_working=command.concern_about_joint_working,
+            died_in_custody_or_detained=command.died_in_custody_or_detained,
+        )
         required = rules.required_name if outcome == statutory.REQUIRED else outcome
         self.trigger_event(
             self.CriteriaAssessed,
             criteria=rules.criteria,
-            **facts,
+            abuse_or_neglect_known_or_suspected=command.abuse_or_neglect_known_or_suspected,
+            child_died=command.child_died,
+            child_seriously_harmed=command.child_seriously_harmed,
+            concern_about_joint_working=command.concern_about_joint_working,
+            died_in_custody_or_detained=command.died_in_custody_or_detained,
             outcome=outcome,
             required=required,
             assessed_on=loop.local_date(now, timezone),
@@ -282,13 +284,11 @@ class CaseReview(Aggregate):
     def decide(
         self,
         rules: CaseReviewRules,
+        command: DecideReview,
         *,
-        review_type: str,
-        rationale: str,
         actor: Actor,
         now: datetime,
         timezone: str,
-        departure_reason: str | None = None,
     ) -> None:
         if self.decision is not None:
             raise RuleViolation(
@@ -297,9 +297,10 @@ class CaseReview(Aggregate):
             )
         if self.outcome is None:
             raise RuleViolation("assess the criteria before deciding on a review")
+        review_type = command.review_type
         rules.check_review_type(review_type)
-        rationale = _required(rationale, "rationale")
-        reason = _optional(departure_reason, "departure_reason")
+        rationale = _required(command.rationale, "rationale")
+        reason = _optional(command.departure_reason)
         departure = (
             self.outcome == statutory.REQUIRED and review_type not in rules.satisfies_requirement
         )
@@ -323,10 +324,8 @@ class CaseReview(Aggregate):
     def choose_methodology(
         self,
         rules: CaseReviewRules,
+        command: ChooseMethodology,
         *,
-        method: str,
-        lead_reviewer: str,
-        lead_reviewer_independent: bool,
         actor: Actor,
         now: datetime,
         timezone: str,
@@ -334,9 +333,9 @@ class CaseReview(Aggregate):
         review_type = self._check_commissioned("choose a methodology")
         if self.final_report is not None:
             raise RuleViolation("the methodology cannot change once the final report is received")
-        rules.check_method(method)
-        lead = _required(lead_reviewer, "lead_reviewer")
-        independent = _flag(lead_reviewer_independent, "lead_reviewer_independent")
+        rules.check_method(command.method)
+        lead = _required(command.lead_reviewer, "lead_reviewer")
+        independent = command.lead_reviewer_independent
         if review_type in rules.independent_lead_for and not independent:
             raise RuleViolation(
                 f"a {_label(rules, review_type)} must be led by a reviewer independent of the"
@@ -344,7 +343,7 @@ class CaseReview(Aggregate):
             )
         self.trigger_event(
             self.MethodologyChosen,
-            method=method,
+            method=command.method,
             lead_reviewer=lead,
             lead_reviewer_independent=independent,
             chosen_on=loop.local_date(now, timezone),
@@ -353,65 +352,53 @@ class CaseReview(Aggregate):
         )
 
     def record_involvement(
-        self, *, party: str, status: str, actor: Actor, now: datetime, note: str = ""
+        self, command: RecordInvolvement, *, actor: Actor, now: datetime
     ) -> None:
         self._check_commissioned("record involvement")
-        if party not in PARTIES:
+        if command.party not in PARTIES:
             raise InvalidField("party", f"expected one of: {', '.join(PARTIES)}")
-        if status not in INVOLVEMENT_STATUSES:
+        if command.status not in INVOLVEMENT_STATUSES:
             raise InvalidField("status", f"expected one of: {', '.join(INVOLVEMENT_STATUSES)}")
         self.trigger_event(
             self.InvolvementRecorded,
-            party=party,
-            status=status,
-            note=_optional(note, "note") or "",
+            party=command.party,
+            status=command.status,
+            note=_optional(command.note) or "",
             actor=actor.as_record(),
             timestamp=now,
         )
 
     def receive_final_report(
-        self,
-        *,
-        received_on: date | str,
-        summary: str,
-        actor: Actor,
-        now: datetime,
-        timezone: str,
+        self, command: ReceiveFinalReport, *, actor: Actor, now: datetime, timezone: str
     ) -> None:
         self._check_commissioned("receive a final report")
         if self.final_report is not None:
             raise RuleViolation(
                 f"the final report was received on {self.final_report.on.isoformat()}"
             )
-        day = self._fact_date(received_on, "received_on", now, timezone)
+        day = self._fact_date(command.received_on, "received_on", now, timezone)
         self.trigger_event(
             self.FinalReportReceived,
             received_on=day,
-            summary=_required(summary, "summary"),
+            summary=_required(command.summary, "summary"),
             actor=actor.as_record(),
             timestamp=now,
         )
 
     def agree_board_response(
-        self,
-        *,
-        agreed_on: date | str,
-        summary: str,
-        actor: Actor,
-        now: datetime,
-        timezone: str,
+        self, command: AgreeBoardResponse, *, actor: Actor, now: datetime, timezone: str
     ) -> None:
         _, report = self._check_report("agree the Board's response")
         if self.board_response is not None:
             raise RuleViolation(
                 f"the Board's response was agreed on {self.board_response.on.isoformat()}"
             )
-        day = self._fact_date(agreed_on, "agreed_on", now, timezone)
+        day = self._fact_date(command.agreed_on, "agreed_on", now, timezone)
         _not_before(day, report.on, "agreed_on", "the final report was received")
         self.trigger_event(
             self.BoardResponseAgreed,
             agreed_on=day,
-            summary=_required(summary, "summary"),
+            summary=_required(command.summary, "summary"),
             actor=actor.as_record(),
             timestamp=now,
         )
@@ -419,9 +406,8 @@ class CaseReview(Aggregate):
     def publish(
         self,
         rules: CaseReviewRules,
+        command: PublishReview,
         *,
-        published_on: date | str,
-        url: str,
         actor: Actor,
         now: datetime,
         timezone: str,
@@ -436,18 +422,19 @@ class CaseReview(Aggregate):
                 f"a {_label(rules, review_type)} is published with the Board's response;"
                 " agree the response first"
             )
-        day = self._fact_date(published_on, "published_on", now, timezone)
+        day = self._fact_date(command.published_on, "published_on", now, timezone)
         _not_before(day, report.on, "published_on", "the final report was received")
         if self.board_response is not None:
             _not_before(
                 day, self.board_response.on, "published_on", "the Board's response was agreed"
             )
-        if not isinstance(url, str) or not _URL.fullmatch(url.strip()):
+        url = command.url.strip()
+        if not _URL.fullmatch(url):
             raise InvalidField("url", "expected a web address starting https:// or http://")
         self.trigger_event(
             self.Published,
             published_on=day,
-            url=url.strip(),
+            url=url,
             actor=actor.as_record(),
             timestamp=now,
         )
@@ -455,38 +442,37 @@ class CaseReview(Aggregate):
     def reach_milestone(
         self,
         rules: CaseReviewRules,
+        command: ReachMilestone,
         *,
-        milestone: str,
-        reached_on: date | str,
         actor: Actor,
         now: datetime,
         timezone: str,
     ) -> None:
+        milestone = command.milestone
         rules.check_milestone(milestone)
         if milestone in self.milestones:
             raise RuleViolation(
                 f"milestone {milestone} was reached on {self.milestones[milestone].isoformat()}"
             )
         # A milestone may precede the notification (Ofsted told before the Board, say).
-        day = _day(reached_on, "reached_on")
-        _not_future(day, loop.local_date(now, timezone), "reached_on")
+        _not_future(command.reached_on, loop.local_date(now, timezone), "reached_on")
         self.trigger_event(
             self.MilestoneReached,
             milestone=milestone,
-            reached_on=day,
+            reached_on=command.reached_on,
             actor=actor.as_record(),
             timestamp=now,
         )
 
-    def link_learning(self, *, item_id: str, subgroup: str, actor: Actor, now: datetime) -> None:
+    def link_learning(self, command: LinkLearning, *, actor: Actor, now: datetime) -> None:
         """Lists a learning item drawn from this review (the item's source names the review)."""
-        item_id = _required(item_id, "item_id")
+        item_id = _required(command.item_id, "item_id")
         if any(link.item_id == item_id for link in self.learning):
             raise RuleViolation(f"learning item {item_id} is already linked to this review")
         self.trigger_event(
             self.LearningLinked,
             item_id=item_id,
-            subgroup=_required(subgroup, "subgroup"),
+            subgroup=_required(command.subgroup, "subgroup"),
             actor=actor.as_record(),
             timestamp=now,
         )
@@ -542,43 +528,20 @@ class CaseReview(Aggregate):
             raise RuleViolation(f"receive the final report before you {verb}")
         return review_type, self.final_report
 
-    def _fact_date(self, value: Any, name: str, now: datetime, timezone: str) -> date:
-        day = _day(value, name)
+    def _fact_date(self, day: date, name: str, now: datetime, timezone: str) -> date:
         _not_before(day, self.notified_on, name, "the review was notified")
         _not_future(day, loop.local_date(now, timezone), name)
         return day
 
 
-def _required(value: Any, name: str) -> str:
-    if not isinstance(value, str) or not value.strip():
+def _required(value: str, name: str) -> str:
+    if not value.strip():
         raise InvalidField(name, "must not be empty")
     return value.strip()
 
 
-def _optional(value: Any, name: str) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise InvalidField(name, "expected text")
-    return value.strip() or None
-
-
-def _flag(value: Any, name: str) -> bool:
-    if not isinstance(value, bool):
-        raise InvalidField(name, "expected true or false")
-    return value
-
-
-def _day(value: Any, name: str) -> date:
-    """A calendar date, given as a `date` or as an ISO string YYYY-MM-DD."""
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise InvalidField(name, f"{value!r} is not a date (expected YYYY-MM-DD)")
+def _optional(value: str | None) -> str | None:
+    return None if value is None else value.strip() or None
 
 
 def _not_before(day: date, earliest: date, name: str, when: str) -> None:

@@ -8,7 +8,7 @@ Everything here is data; loading it from a file is an adapter's job.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, get_args
 
 from domain.errors import InvalidField, UnknownSubgroup
 from domain.reminders import ReminderRule
@@ -123,7 +123,8 @@ class CaseReviewRules:
         _check_option(slug, self.milestones, "a milestone", field_name)
 
 
-AUDIT_KINDS = ("multi_agency_case_audit", "bespoke_multi_agency_audit", "single_agency_audit")
+AuditKind = Literal["multi_agency_case_audit", "bespoke_multi_agency_audit", "single_agency_audit"]
+AUDIT_KINDS: tuple[AuditKind, ...] = get_args(AuditKind)
 
 
 @dataclass(frozen=True)

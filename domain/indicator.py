@@ -15,19 +15,27 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import pairwise
-from typing import Any
+from typing import Any, Final
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
 from domain import loop
 from domain.actor import Actor
+from domain.commands.indicator import (
+    CorrectValue,
+    DefineIndicator,
+    Polarity,
+    QuarterlyValue,
+    SubmitValue,
+)
+from domain.commands.learning_item import IndicatorTarget
 from domain.errors import InvalidField, RuleViolation
 from domain.framework import Framework
 
-HIGHER_IS_BETTER = "higher_is_better"
-LOWER_IS_BETTER = "lower_is_better"
-POLARITIES = (HIGHER_IS_BETTER, LOWER_IS_BETTER)
+HIGHER_IS_BETTER: Final = "higher_is_better"
+LOWER_IS_BETTER: Final = "lower_is_better"
+POLARITIES: tuple[Polarity, ...] = (HIGHER_IS_BETTER, LOWER_IS_BETTER)
 
 IMPROVING, WORSENING, STABLE, MIXED = "improving", "worsening", "stable", "mixed"
 IMPROVED, WORSENED, UNCHANGED = "improved", "worsened", "unchanged"
@@ -71,30 +79,19 @@ class Quarter:
         return date(self.year, month, 30 if month in (6, 9) else 31)
 
 
-def number(value: Any, field: str) -> float:
-    """A finite number, given as an int, a float or its text; anything else is refused."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        result = float(value)
-    elif isinstance(value, str) and value.strip():
-        try:
-            result = float(value.strip())
-        except ValueError:
-            raise InvalidField(field, f"{value!r} is not a number") from None
-    else:
-        raise InvalidField(field, f"{value!r} is not a number")
-    if not math.isfinite(result):
+def finite(value: float, field: str) -> float:
+    """The value as a float, refused unless it is a finite number."""
+    if not math.isfinite(value):
         raise InvalidField(field, f"{value!r} is not a finite number")
-    return result
+    return float(value)
 
 
-def _optional_number(value: Any, field: str) -> float | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    return number(value, field)
+def _optional_finite(value: float | None, field: str) -> float | None:
+    return None if value is None else finite(value, field)
 
 
-def _required(value: Any, field: str) -> str:
-    if not isinstance(value, str) or not value.strip():
+def _required(value: str, field: str) -> str:
+    if not value.strip():
         raise InvalidField(field, "must not be empty")
     return value.strip()
 
@@ -108,16 +105,13 @@ def shown(value: float) -> str:
     return str(int(value)) if value.is_integer() else f"{value:.10g}"
 
 
-def measure_link(raw: Any) -> dict[str, Any]:
-    """A measure's link to an indicator: `{code, target}`, and `agency` when only that agency's
-    values count."""
-    if not isinstance(raw, dict):
-        raise InvalidField("indicator", "must name a code and a target")
-    code = _required(raw.get("code"), "indicator.code")
-    link: dict[str, Any] = {"code": code, "target": number(raw.get("target"), "indicator.target")}
-    agency = raw.get("agency")
-    if agency is not None:
-        link["agency"] = _required(agency, "indicator.agency")
+def measure_link(target: IndicatorTarget) -> dict[str, Any]:
+    """A measure's link to an indicator as its event records it: `{code, target}`, and `agency`
+    when only that agency's values count."""
+    code = _required(target.code, "indicator.code")
+    link: dict[str, Any] = {"code": code, "target": finite(target.target, "indicator.target")}
+    if target.agency is not None:
+        link["agency"] = _required(target.agency, "indicator.agency")
     return link
 
 
@@ -205,54 +199,34 @@ class Indicator(Aggregate):
     # -- decisions -------------------------------------------------------------------------
 
     @classmethod
-    def define(
-        cls,
-        *,
-        code: str,
-        name: str,
-        unit: str,
-        polarity: str,
-        major_change_pct: Any,
-        actor: Actor,
-        now: datetime,
-    ) -> Indicator:
-        code = _required(code, "code")
+    def define(cls, command: DefineIndicator, *, actor: Actor, now: datetime) -> Indicator:
+        code = _required(command.code, "code")
         if not _CODE.fullmatch(code):
             raise InvalidField(
                 "code", f"'{code}' is not a code: letters, digits, '.', '_' or '-', at most 64"
             )
-        if polarity not in POLARITIES:
+        if command.polarity not in POLARITIES:
             raise InvalidField("polarity", f"expected one of: {', '.join(POLARITIES)}")
-        threshold = number(major_change_pct, "major_change_pct")
+        threshold = finite(command.major_change_pct, "major_change_pct")
         if threshold <= 0:
             raise InvalidField("major_change_pct", "must be a percentage above 0")
         return cls._create(
             cls.Defined,
             id=cls.id_for(code),
             code=code,
-            name=_required(name, "name"),
-            unit=_required(unit, "unit"),
-            polarity=polarity,
+            name=_required(command.name, "name"),
+            unit=_required(command.unit, "unit"),
+            polarity=command.polarity,
             major_change_pct=threshold,
             actor=actor.as_record(),
             timestamp=now,
         )
 
     def submit(
-        self,
-        framework: Framework,
-        *,
-        period: Any,
-        agency: str,
-        value: Any,
-        actor: Actor,
-        now: datetime,
-        commentary: str | None = None,
-        statistical_neighbours: Any = None,
-        england: Any = None,
+        self, framework: Framework, command: SubmitValue, *, actor: Actor, now: datetime
     ) -> Submission:
-        key = self._key(framework, period, agency)
-        fields = self._fields(value, commentary, statistical_neighbours, england)
+        key = self._key(framework, command)
+        fields = self._fields(command)
         if key in self.values:
             raise RuleViolation(
                 f"{key[1]} has already submitted {self.code} for {key[0]}"
@@ -262,29 +236,21 @@ class Indicator(Aggregate):
             self.ValueSubmitted,
             period=key[0],
             agency=key[1],
-            **fields,
+            value=fields["value"],
+            commentary=fields["commentary"],
+            statistical_neighbours=fields["statistical_neighbours"],
+            england=fields["england"],
             actor=actor.as_record(),
             timestamp=now,
         )
         return self.values[key]
 
     def correct(
-        self,
-        framework: Framework,
-        *,
-        period: Any,
-        agency: str,
-        value: Any,
-        reason: str,
-        actor: Actor,
-        now: datetime,
-        commentary: str | None = None,
-        statistical_neighbours: Any = None,
-        england: Any = None,
+        self, framework: Framework, command: CorrectValue, *, actor: Actor, now: datetime
     ) -> Submission:
-        key = self._key(framework, period, agency)
-        fields = self._fields(value, commentary, statistical_neighbours, england)
-        reason = _required(reason, "correction_reason")
+        key = self._key(framework, command)
+        fields = self._fields(command)
+        reason = _required(command.reason, "correction_reason")
         current = self.values.get(key)
         if current is None:
             raise RuleViolation(
@@ -323,7 +289,7 @@ class Indicator(Aggregate):
 
     def outcome_for(
         self, link: dict[str, Any], recorded: Submission, current: str | None
-    ) -> str | None:
+    ) -> loop.Outcome | None:
         """What a measure linked to this indicator should record now that `recorded` is in:
         `met` when the latest value reaches the target and the measure is not met, `not_met`
         when it falls back from met, else nothing. An earlier quarter changes nothing."""
@@ -339,23 +305,19 @@ class Indicator(Aggregate):
             return loop.NOT_MET
         return None
 
-    def _key(self, framework: Framework, period: Any, agency: str) -> tuple[str, str]:
-        quarter = Quarter.parse(period)
-        return str(quarter), framework.agency(_required(agency, "agency")).slug
+    def _key(self, framework: Framework, command: QuarterlyValue) -> tuple[str, str]:
+        quarter = Quarter.parse(command.period)
+        return str(quarter), framework.agency(_required(command.agency, "agency")).slug
 
     @staticmethod
-    def _fields(
-        value: Any, commentary: str | None, statistical_neighbours: Any, england: Any
-    ) -> dict[str, Any]:
-        if commentary is not None and not isinstance(commentary, str):
-            raise InvalidField("commentary", "must be text")
+    def _fields(command: QuarterlyValue) -> dict[str, Any]:
         return {
-            "value": number(value, "value"),
-            "commentary": _optional(commentary),
-            "statistical_neighbours": _optional_number(
-                statistical_neighbours, "statistical_neighbours"
+            "value": finite(command.value, "value"),
+            "commentary": _optional(command.commentary),
+            "statistical_neighbours": _optional_finite(
+                command.statistical_neighbours, "statistical_neighbours"
             ),
-            "england": _optional_number(england, "england"),
+            "england": _optional_finite(command.england, "england"),
         }
 
 

@@ -13,8 +13,19 @@ from uuid import uuid4
 
 from eventsourcing.domain import Aggregate
 
-from domain import loop
-from domain.actor import BUSINESS_MANAGER, Actor
+from domain import access, loop
+from domain.actor import Actor
+from domain.commands.learning_item import (
+    AmendAction,
+    ChooseMeans,
+    CloseItem,
+    CorrectItem,
+    DefineMeasure,
+    IdentifyNeed,
+    RecordEvidence,
+    ReopenItem,
+    ReportProgress,
+)
 from domain.errors import InvalidField, RuleViolation, UnknownPart
 from domain.framework import Framework, Subgroup
 from domain.indicator import measure_link
@@ -46,9 +57,13 @@ class Measure:
 
 
 def _required(value: str, name: str) -> str:
-    if not isinstance(value, str) or not value.strip():
+    if not value.strip():
         raise InvalidField(name, "must not be empty")
     return value.strip()
+
+
+def _optional(value: str | None) -> str | None:
+    return (value or "").strip() or None
 
 
 def _not_before(day: date, identified_on: date, name: str) -> None:
@@ -200,153 +215,106 @@ class LearningItem(Aggregate):
 
     @classmethod
     def identify(
-        cls,
-        framework: Framework,
-        *,
-        subgroup: str,
-        title: str,
-        description: str,
-        source_kind: str,
-        source_reference: str | None,
-        themes: list[str],
-        actor: Actor,
-        now: datetime,
+        cls, framework: Framework, command: IdentifyNeed, *, actor: Actor, now: datetime
     ) -> LearningItem:
-        framework.subgroup(subgroup).check_source(source_kind)
-        clean_themes = list({_required(t, "themes").casefold(): t.strip() for t in themes}.values())
+        framework.subgroup(command.subgroup).check_source(command.source_kind)
+        themes = {_required(t, "themes").casefold(): t.strip() for t in command.themes}
         return cls._create(
             cls.Identified,
             actor=actor.as_record(),
-            subgroup=subgroup,
-            title=_required(title, "title"),
-            description=description.strip(),
-            source_kind=source_kind,
-            source_reference=(source_reference or "").strip() or None,
-            themes=clean_themes,
+            subgroup=command.subgroup,
+            title=_required(command.title, "title"),
+            description=command.description.strip(),
+            source_kind=command.source_kind,
+            source_reference=_optional(command.source_reference),
+            themes=list(themes.values()),
             identified_on=loop.local_date(now, framework.timezone),
             timestamp=now,
         )
 
     def choose_means(
-        self,
-        rules: Subgroup,
-        *,
-        means: str,
-        description: str,
-        owner: str,
-        due: date,
-        actor: Actor,
-        now: datetime,
-        owner_email: str | None = None,
+        self, rules: Subgroup, command: ChooseMeans, *, actor: Actor, now: datetime
     ) -> str:
         self._check_open()
         self._check_rules(rules)
-        rules.check_means(means)
-        _not_before(due, self.identified_on, "due")
+        rules.check_means(command.means)
+        _not_before(command.due, self.identified_on, "due")
         action_id = str(uuid4())
         self.trigger_event(
             self.MeansChosen,
             action_id=action_id,
-            means=means,
-            description=_required(description, "description"),
-            owner=_required(owner, "owner"),
-            owner_email=owner_email,
-            due=due,
+            means=command.means,
+            description=_required(command.description, "description"),
+            owner=_required(command.owner, "owner"),
+            owner_email=command.owner_email,
+            due=command.due,
             actor=actor.as_record(),
             timestamp=now,
         )
         return action_id
 
-    def report_progress(
-        self, action_id: str, *, status: str, note: str, actor: Actor, now: datetime
-    ) -> None:
+    def report_progress(self, command: ReportProgress, *, actor: Actor, now: datetime) -> None:
         self._check_open()
-        self._action(action_id)
-        if status not in loop.PROGRESS_STATUSES:
+        self._action(command.action_id)
+        if command.status not in loop.PROGRESS_STATUSES:
             raise InvalidField("status", f"expected one of: {', '.join(loop.PROGRESS_STATUSES)}")
         self.trigger_event(
             self.ProgressReported,
-            action_id=action_id,
-            status=status,
-            note=note.strip(),
+            action_id=command.action_id,
+            status=command.status,
+            note=command.note.strip(),
             actor=actor.as_record(),
             timestamp=now,
         )
 
     def define_measure(
-        self,
-        rules: Subgroup,
-        *,
-        kind: str,
-        description: str,
-        review_due: date,
-        actor: Actor,
-        now: datetime,
-        indicator: dict[str, Any] | None = None,
+        self, rules: Subgroup, command: DefineMeasure, *, actor: Actor, now: datetime
     ) -> str:
-        """A measure; with `indicator` ({code, target}) the dataset's values record its
-        evidence when they reach the target."""
+        """A measure; with an `indicator` target the dataset's values record its evidence when
+        they reach the target."""
         self._check_open()
         self._check_rules(rules)
-        rules.check_measure(kind)
-        _not_before(review_due, self.identified_on, "review_due")
-        link = measure_link(indicator) if indicator is not None else None
+        rules.check_measure(command.kind)
+        _not_before(command.review_due, self.identified_on, "review_due")
+        link = measure_link(command.indicator) if command.indicator is not None else None
         measure_id = str(uuid4())
         self.trigger_event(
             self.MeasureDefined,
             measure_id=measure_id,
-            kind=kind,
-            description=_required(description, "description"),
-            review_due=review_due,
+            kind=command.kind,
+            description=_required(command.description, "description"),
+            review_due=command.review_due,
             indicator=link,
             actor=actor.as_record(),
             timestamp=now,
         )
         return measure_id
 
-    def record_evidence(
-        self,
-        measure_id: str,
-        *,
-        outcome: str,
-        summary: str,
-        reference: str | None,
-        actor: Actor,
-        now: datetime,
-    ) -> None:
+    def record_evidence(self, command: RecordEvidence, *, actor: Actor, now: datetime) -> None:
         self._check_open()
-        self._measure(measure_id)
-        if outcome not in loop.OUTCOMES:
+        self._measure(command.measure_id)
+        if command.outcome not in loop.OUTCOMES:
             raise InvalidField("outcome", f"expected one of: {', '.join(loop.OUTCOMES)}")
         self.trigger_event(
             self.EvidenceRecorded,
-            measure_id=measure_id,
-            outcome=outcome,
-            summary=_required(summary, "summary"),
-            reference=(reference or "").strip() or None,
+            measure_id=command.measure_id,
+            outcome=command.outcome,
+            summary=_required(command.summary, "summary"),
+            reference=_optional(command.reference),
             actor=actor.as_record(),
             timestamp=now,
         )
 
-    def amend_action(
-        self,
-        action_id: str,
-        *,
-        reason: str,
-        actor: Actor,
-        now: datetime,
-        owner: str | None = None,
-        owner_email: str | None = None,
-        due: date | None = None,
-    ) -> None:
+    def amend_action(self, command: AmendAction, *, actor: Actor, now: datetime) -> None:
         """Reassigns an action (owner, and the owner's email) or moves its due date."""
         self._check_open()
-        action = self._action(action_id)
+        action = self._action(command.action_id)
+        owner, due = command.owner, command.due
         if owner is None and due is None:
             raise InvalidField("owner", "an amendment names a new owner or a new due date")
         if owner is not None:
             owner = _required(owner, "owner")
-        elif owner_email is not None:
+        elif command.owner_email is not None:
             raise InvalidField("owner_email", "give the owner with the owner's email")
         if due is not None:
             _not_before(due, self.identified_on, "due")
@@ -357,26 +325,19 @@ class LearningItem(Aggregate):
             previous["due"] = action.due.isoformat()
         self.trigger_event(
             self.ActionAmended,
-            action_id=action_id,
+            action_id=command.action_id,
             owner=owner,
-            owner_email=owner_email if owner is not None else None,
+            owner_email=command.owner_email if owner is not None else None,
             due=due,
             previous=previous,
-            reason=_required(reason, "reason"),
+            reason=_required(command.reason, "reason"),
             actor=actor.as_record(),
             timestamp=now,
         )
 
-    def correct(
-        self,
-        *,
-        reason: str,
-        actor: Actor,
-        now: datetime,
-        title: str | None = None,
-        description: str | None = None,
-    ) -> None:
+    def correct(self, command: CorrectItem, *, actor: Actor, now: datetime) -> None:
         self._check_open()
+        title, description = command.title, command.description
         new_title = _required(title, "title") if title is not None else None
         new_description = description.strip() if description is not None else None
         if new_title == self.title:
@@ -392,18 +353,16 @@ class LearningItem(Aggregate):
             previous_title=self.title if new_title is not None else None,
             description=new_description,
             previous_description=self.description if new_description is not None else None,
-            reason=_required(reason, "reason"),
+            reason=_required(command.reason, "reason"),
             actor=actor.as_record(),
             timestamp=now,
         )
 
-    def close(
-        self, *, summary: str, actor: Actor, now: datetime, override_reason: str | None = None
-    ) -> None:
+    def close(self, command: CloseItem, *, actor: Actor, now: datetime) -> None:
         self._check_open()
-        summary = _required(summary, "summary")
-        override_reason = (override_reason or "").strip() or None
-        if override_reason is not None and actor.role != BUSINESS_MANAGER:
+        summary = _required(command.summary, "summary")
+        override_reason = _optional(command.override_reason)
+        if override_reason is not None and not access.may_override_closure(actor):
             raise RuleViolation("only a business manager may close an item by override")
         if not self.has_met_evidence and override_reason is None:
             raise RuleViolation(
@@ -418,12 +377,12 @@ class LearningItem(Aggregate):
             timestamp=now,
         )
 
-    def reopen(self, *, reason: str, actor: Actor, now: datetime) -> None:
+    def reopen(self, command: ReopenItem, *, actor: Actor, now: datetime) -> None:
         if not self.is_closed:
             raise RuleViolation("only a closed item can be reopened")
         self.trigger_event(
             self.Reopened,
-            reason=_required(reason, "reason"),
+            reason=_required(command.reason, "reason"),
             actor=actor.as_record(),
             timestamp=now,
         )

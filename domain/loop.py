@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
+from typing import Final, Literal
 from zoneinfo import ZoneInfo
 
 IDENTIFICATION = "identification"
@@ -16,17 +17,19 @@ EFFECTIVENESS = "effectiveness"
 CLOSED = "closed"
 STAGES = (IDENTIFICATION, IMPROVEMENT, EFFECTIVENESS, CLOSED)
 
+ProgressStatus = Literal["on_track", "at_risk", "off_track", "complete"]
 NOT_STARTED = "not_started"
-ON_TRACK = "on_track"
-AT_RISK = "at_risk"
-OFF_TRACK = "off_track"
-COMPLETE = "complete"
-PROGRESS_STATUSES = (ON_TRACK, AT_RISK, OFF_TRACK, COMPLETE)
+ON_TRACK: Final = "on_track"
+AT_RISK: Final = "at_risk"
+OFF_TRACK: Final = "off_track"
+COMPLETE: Final = "complete"
+PROGRESS_STATUSES: tuple[ProgressStatus, ...] = (ON_TRACK, AT_RISK, OFF_TRACK, COMPLETE)
 
-MET = "met"
-PARTLY_MET = "partly_met"
-NOT_MET = "not_met"
-OUTCOMES = (MET, PARTLY_MET, NOT_MET)
+Outcome = Literal["met", "partly_met", "not_met"]
+MET: Final = "met"
+PARTLY_MET: Final = "partly_met"
+NOT_MET: Final = "not_met"
+OUTCOMES: tuple[Outcome, ...] = (MET, PARTLY_MET, NOT_MET)
 
 GREEN = "green"
 AMBER = "amber"

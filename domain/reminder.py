@@ -12,10 +12,11 @@ from datetime import date, datetime, timedelta
 
 from eventsourcing.domain import Aggregate
 
+from domain.actor import system_actor
 from domain.errors import RuleViolation
 from domain.reminders import Owed
 
-SYSTEM = {"id": "system", "name": "learnloop reminders", "role": "system"}
+SYSTEM = system_actor("reminders").as_record()
 PENDING, CLAIMED, DELIVERED, FAILED, CANCELLED, NO_RECIPIENT = (
     "pending",
     "claimed",

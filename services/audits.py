@@ -11,20 +11,24 @@ neither.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
 from domain import access
 from domain.actor import Actor
 from domain.audit import Audit, AuditProgramme
+from domain.commands.audit import CompleteAudit, PlanAudit, RecordFinding, ScheduleCaseAudit
+from domain.commands.learning_item import IdentifyNeed
 from domain.errors import InvalidField
 from domain.framework import AuditRules, Framework
 from domain.learning_item import LearningItem
-from services.commands import RETRIES, Clock, Expected, change, forbidden
+from services.change import RETRIES, Clock, Expected, change, forbidden
 from services.errors import Forbidden, NotFound, VersionMismatch
 from services.event_log import EventLog
 from services.learning import LearningItems
@@ -49,46 +53,22 @@ class Audits:
 
     # -- commands ----------------------------------------------------------------------
 
-    def plan(
-        self,
-        actor: Actor,
-        *,
-        kind: str,
-        theme: str,
-        planned_for: Any,
-        agency: str | None = None,
-        prompted_by: str | None = None,
-        follow_up_of: str | UUID | None = None,
-        override_reason: str | None = None,
-    ) -> UUID:
+    def plan(self, actor: Actor, command: PlanAudit) -> UUID:
         rules = self._allow(actor)
-        if prompted_by is not None and str(prompted_by).strip():
-            prompted_by = self._case_review_id(str(prompted_by))
+        if command.prompted_by is not None and command.prompted_by.strip():
+            command = replace(command, prompted_by=self._case_review_id(command.prompted_by))
+        follow_up_of = command.follow_up_of
         original = self._original(follow_up_of) if follow_up_of is not None else None
         for _ in range(RETRIES):
             now = self.clock()
-            audit = Audit.plan(
-                self.framework,
-                kind=kind,
-                theme=theme,
-                planned_for=planned_for,
-                agency=agency,
-                prompted_by=prompted_by,
-                follow_up_of=original,
-                override_reason=override_reason,
-                actor=actor,
-                now=now,
-            )
+            audit = Audit.plan(self.framework, command, actor=actor, now=now, follow_up_of=original)
             if not audit.is_case_audit:
                 self.log.record(audit)
                 return audit.id
             programme = self._programme(audit.reporting_year, actor, now)
+            place = ScheduleCaseAudit(audit_id=str(audit.id), override_reason=audit.override_reason)
             programme.schedule(
-                audit.id,
-                override_reason=audit.override_reason,
-                limit=rules.multi_agency_case_audits_per_year,
-                actor=actor,
-                now=now,
+                place, limit=rules.multi_agency_case_audits_per_year, actor=actor, now=now
             )
             try:
                 self.log.record(audit, programme)
@@ -102,19 +82,18 @@ class Audits:
         self,
         audit_id: UUID,
         actor: Actor,
+        command: RecordFinding,
         expected_version: Expected = None,
-        *,
-        summary: str,
-        learning: dict[str, Any] | None = None,
     ) -> tuple[str, UUID | None]:
-        """Records a finding; with `learning` (the body of a new learning item) also identifies
-        that item, its source reference the audit's id unless the body names one."""
+        """Records a finding; with `learning` also identifies that learning item, its source
+        reference the audit's id unless the command names one."""
 
-        def decide(audit: Audit, now: datetime) -> tuple[tuple[str, UUID | None], list[Any]]:
+        def decide(audit: Audit, now: datetime) -> tuple[tuple[str, UUID | None], list[Aggregate]]:
+            learning = command.learning
             item = self._identify(audit, actor, learning, now) if learning is not None else None
             item_id = item.id if item is not None else None
             finding_id = audit.record_finding(
-                summary=summary, learning_item_id=item_id, actor=actor, now=now
+                command, actor=actor, now=now, learning_item_id=item_id
             )
             return (finding_id, item_id), [item] if item is not None else []
 
@@ -124,19 +103,11 @@ class Audits:
         self,
         audit_id: UUID,
         actor: Actor,
+        command: CompleteAudit,
         expected_version: Expected = None,
-        *,
-        completed_on: Any,
-        summary: str,
     ) -> None:
-        def decide(audit: Audit, now: datetime) -> tuple[None, list[Any]]:
-            audit.complete(
-                completed_on=completed_on,
-                summary=summary,
-                actor=actor,
-                now=now,
-                timezone=self.framework.timezone,
-            )
+        def decide(audit: Audit, now: datetime) -> tuple[None, list[Aggregate]]:
+            audit.complete(command, actor=actor, now=now, timezone=self.framework.timezone)
             return None, []
 
         self._change(audit_id, actor, expected_version, decide)
@@ -151,30 +122,17 @@ class Audits:
         audit_id: UUID,
         actor: Actor,
         expected_version: Expected,
-        decide: Callable[[Audit, datetime], tuple[T, list[Any]]],
+        decide: Callable[[Audit, datetime], tuple[T, list[Aggregate]]],
     ) -> T:
         self._allow(actor)
         return change(self.log, self.clock, lambda: self.get(audit_id), expected_version, decide)
 
     def _identify(
-        self, audit: Audit, actor: Actor, body: dict[str, Any], now: datetime
+        self, audit: Audit, actor: Actor, learning: IdentifyNeed, now: datetime
     ) -> LearningItem:
-        source, themes = body.get("source") or {}, body.get("themes") or []
-        if not isinstance(source, dict):
-            raise InvalidField("learning.source", "must name a kind and, optionally, a reference")
-        if not isinstance(themes, list):
-            raise InvalidField("learning.themes", "must be a list of themes")
+        sourced = replace(learning, source_reference=learning.source_reference or str(audit.id))
         try:
-            return self.learning.draft(
-                actor,
-                now,
-                subgroup=body.get("subgroup"),
-                title=body.get("title"),
-                description=body.get("description") or "",
-                source_kind=source.get("kind"),
-                source_reference=source.get("reference") or str(audit.id),
-                themes=themes,
-            )
+            return self.learning.draft(actor, now, sourced)
         except InvalidField as error:
             raise InvalidField(f"learning.{error.field}", error.message) from None
 
@@ -194,7 +152,7 @@ class Audits:
         except NotFound:
             return AuditProgramme.open(year, actor=actor, now=now)
 
-    def _original(self, follow_up_of: str | UUID) -> Audit:
+    def _original(self, follow_up_of: str) -> Audit:
         try:
             return self.get(_uuid(follow_up_of, "follow_up_of"))
         except NotFound:
@@ -202,6 +160,7 @@ class Audits:
 
     def _case_review_id(self, prompted_by: str) -> str:
         review_id = _uuid(prompted_by, "prompted_by")
+        review: object
         try:
             review = self.log.repository.get(review_id)
         except AggregateNotFoundError:
@@ -212,10 +171,8 @@ class Audits:
         return str(review_id)
 
 
-def _uuid(value: str | UUID, field: str) -> UUID:
-    if isinstance(value, UUID):
-        return value
+def _uuid(value: str, field: str) -> UUID:
     try:
-        return UUID(str(value).strip())
+        return UUID(value.strip())
     except ValueError:
         raise InvalidField(field, f"'{value}' is not an id") from None

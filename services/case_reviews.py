@@ -8,20 +8,34 @@ goes to; the new learning item and the review's link to it are saved in one tran
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate, DomainEventProtocol
+from eventsourcing.domain import Aggregate
 
 from domain import access
 from domain.actor import Actor
 from domain.case_review import CaseReview
+from domain.commands.case_review import (
+    AgreeBoardResponse,
+    AssessCriteria,
+    ChooseMethodology,
+    DecideReview,
+    LinkLearning,
+    NotifyReview,
+    PublishReview,
+    ReachMilestone,
+    ReceiveFinalReport,
+    RecordInvolvement,
+)
+from domain.commands.learning_item import IdentifyNeed
 from domain.errors import InvalidField
 from domain.framework import CaseReviewRules, Framework
 from domain.learning_item import LearningItem
 from domain.loop import local_date
-from services.commands import Clock, Expected, change, forbidden
+from services.change import Clock, Expected, change, forbidden
 from services.errors import Forbidden
 from services.event_log import EventLog
 from services.learning import LearningItems
@@ -61,95 +75,135 @@ class CaseReviews:
 
     # -- commands ----------------------------------------------------------------------
 
-    def notify(self, actor: Actor, **fields: Any) -> UUID:
+    def notify(self, actor: Actor, command: NotifyReview) -> UUID:
         self._allow(actor)
-        review = CaseReview.notify(self.framework, actor=actor, now=self.clock(), **fields)
+        review = CaseReview.notify(self.framework, command, actor=actor, now=self.clock())
         self.log.record(review)
         return review.id
 
     def assess_criteria(
-        self, review_id: UUID, actor: Actor, expected_version: Expected = None, **fields: Any
+        self,
+        review_id: UUID,
+        actor: Actor,
+        command: AssessCriteria,
+        expected_version: Expected = None,
     ) -> str:
         return self._change(
             review_id,
             actor,
             expected_version,
             lambda review, now: review.assess_criteria(
-                self.rules, **self._at(actor, now), **fields
+                self.rules, command, actor=actor, now=now, timezone=self.timezone
             ),
         )
 
     def decide(
-        self, review_id: UUID, actor: Actor, expected_version: Expected = None, **fields: Any
+        self,
+        review_id: UUID,
+        actor: Actor,
+        command: DecideReview,
+        expected_version: Expected = None,
     ) -> None:
         self._change(
             review_id,
             actor,
             expected_version,
-            lambda review, now: review.decide(self.rules, **self._at(actor, now), **fields),
+            lambda review, now: review.decide(
+                self.rules, command, actor=actor, now=now, timezone=self.timezone
+            ),
         )
 
     def choose_methodology(
-        self, review_id: UUID, actor: Actor, expected_version: Expected = None, **fields: Any
+        self,
+        review_id: UUID,
+        actor: Actor,
+        command: ChooseMethodology,
+        expected_version: Expected = None,
     ) -> None:
         self._change(
             review_id,
             actor,
             expected_version,
             lambda review, now: review.choose_methodology(
-                self.rules, **self._at(actor, now), **fields
+                self.rules, command, actor=actor, now=now, timezone=self.timezone
             ),
         )
 
     def record_involvement(
-        self, review_id: UUID, actor: Actor, expected_version: Expected = None, **fields: Any
+        self,
+        review_id: UUID,
+        actor: Actor,
+        command: RecordInvolvement,
+        expected_version: Expected = None,
     ) -> None:
         self._change(
             review_id,
             actor,
             expected_version,
-            lambda review, now: review.record_involvement(actor=actor, now=now, **fields),
+            lambda review, now: review.record_involvement(command, actor=actor, now=now),
         )
 
     def receive_final_report(
-        self, review_id: UUID, actor: Actor, expected_version: Expected = None, **fields: Any
+        self,
+        review_id: UUID,
+        actor: Actor,
+        command: ReceiveFinalReport,
+        expected_version: Expected = None,
     ) -> None:
         self._change(
             review_id,
             actor,
             expected_version,
-            lambda review, now: review.receive_final_report(**self._at(actor, now), **fields),
+            lambda review, now: review.receive_final_report(
+                command, actor=actor, now=now, timezone=self.timezone
+            ),
         )
 
     def agree_board_response(
-        self, review_id: UUID, actor: Actor, expected_version: Expected = None, **fields: Any
+        self,
+        review_id: UUID,
+        actor: Actor,
+        command: AgreeBoardResponse,
+        expected_version: Expected = None,
     ) -> None:
         self._change(
             review_id,
             actor,
             expected_version,
-            lambda review, now: review.agree_board_response(**self._at(actor, now), **fields),
+            lambda review, now: review.agree_board_response(
+                command, actor=actor, now=now, timezone=self.timezone
+            ),
         )
 
     def publish(
-        self, review_id: UUID, actor: Actor, expected_version: Expected = None, **fields: Any
+        self,
+        review_id: UUID,
+        actor: Actor,
+        command: PublishReview,
+        expected_version: Expected = None,
     ) -> None:
         self._change(
             review_id,
             actor,
             expected_version,
-            lambda review, now: review.publish(self.rules, **self._at(actor, now), **fields),
+            lambda review, now: review.publish(
+                self.rules, command, actor=actor, now=now, timezone=self.timezone
+            ),
         )
 
     def reach_milestone(
-        self, review_id: UUID, actor: Actor, expected_version: Expected = None, **fields: Any
+        self,
+        review_id: UUID,
+        actor: Actor,
+        command: ReachMilestone,
+        expected_version: Expected = None,
     ) -> None:
         self._change(
             review_id,
             actor,
             expected_version,
             lambda review, now: review.reach_milestone(
-                self.rules, **self._at(actor, now), **fields
+                self.rules, command, actor=actor, now=now, timezone=self.timezone
             ),
         )
 
@@ -157,28 +211,19 @@ class CaseReviews:
         self,
         review_id: UUID,
         actor: Actor,
+        command: IdentifyNeed,
         expected_version: Expected = None,
-        *,
-        subgroup: str,
-        source_reference: str | None = None,
-        themes: list[str] | tuple[str, ...] = (),
-        **fields: Any,
     ) -> UUID:
-        """A learning item in `subgroup` whose source is this review, linked from the review;
-        both saved together or neither."""
-        if source_reference not in (None, str(review_id)):
+        """A learning item whose source is this review, linked from the review; both saved
+        together or neither."""
+        if command.source_reference not in (None, str(review_id)):
             raise InvalidField("source.reference", "learning from a review names that review")
 
         def decide(review: CaseReview, now: datetime) -> LearningItem:
-            item = self.learning.draft(
-                actor,
-                now,
-                subgroup=subgroup,
-                source_reference=str(review.id),
-                themes=list(themes),
-                **fields,
-            )
-            review.link_learning(item_id=str(item.id), subgroup=subgroup, actor=actor, now=now)
+            sourced = replace(command, source_reference=str(review.id))
+            item = self.learning.draft(actor, now, sourced)
+            link = LinkLearning(item_id=str(item.id), subgroup=command.subgroup)
+            review.link_learning(link, actor=actor, now=now)
             return item
 
         item = self._change(review_id, actor, expected_version, decide, also=lambda i: (i,))
@@ -186,18 +231,20 @@ class CaseReviews:
 
     # -- history -------------------------------------------------------------------------
 
-    def events_until(self, review_id: UUID, moment: datetime) -> list[DomainEventProtocol[UUID]]:
+    def events_until(self, review_id: UUID, moment: datetime) -> list[CaseReview.Event]:
         """The review's events recorded at or before `moment`, oldest first."""
         self._load(review_id)
-        return [e for e in self.log.events.get(review_id) if e.timestamp <= moment]
+        events = self.log.events.get(review_id)
+        return [e for e in events if isinstance(e, CaseReview.Event) and e.timestamp <= moment]
 
     def today(self) -> date:
         return local_date(self.clock(), self.framework.timezone)
 
     # -- the load -> decide -> save cycle --------------------------------------------------
 
-    def _at(self, actor: Actor, now: datetime) -> dict[str, Any]:
-        return {"actor": actor, "now": now, "timezone": self.framework.timezone}
+    @property
+    def timezone(self) -> str:
+        return self.framework.timezone
 
     def _change(
         self,

@@ -17,40 +17,29 @@ from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
 from domain import access
-from domain.actor import SYSTEM, Actor
+from domain.actor import SYSTEM, Actor, system_actor
+from domain.commands.indicator import CorrectValue, DefineIndicator, ValueCommand
+from domain.commands.learning_item import RecordEvidence
 from domain.errors import DomainError, InvalidField, RuleViolation
 from domain.framework import Framework
 from domain.indicator import Indicator, Submission, shown
 from domain.learning_item import LearningItem
-from services.commands import RETRIES, Clock, Expected, forbidden, matches
+from services.change import RETRIES, Clock, Expected, forbidden, matches
 from services.errors import NotFound, ServiceError, VersionMismatch
 from services.event_log import EventLog
 
 DATASET_SUBGROUP = "monitoring-and-evaluation"
-SYSTEM_ACTOR = Actor("system", "learnloop", SYSTEM)
+SYSTEM_ACTOR = system_actor()
 
 
 class LinkedMeasures(Protocol):
     def naming(self, code: str) -> Iterable[tuple[str, str]]:
         """(item id, measure id) of each measure of an open item that names indicator `code`."""
         ...
-
-
-@dataclass(frozen=True)
-class NewValue:
-    """One value to submit, as a form or a file row gives it (checked when recorded)."""
-
-    indicator: str
-    period: Any
-    agency: str
-    value: Any
-    commentary: str | None = None
-    statistical_neighbours: Any = None
-    england: Any = None
-    correction_reason: str | None = None
 
 
 @dataclass
@@ -91,11 +80,10 @@ class Dataset:
 
     # -- commands ----------------------------------------------------------------------
 
-    def define_indicator(self, actor: Actor, **fields: Any) -> UUID:
-        """Defines an indicator (code, name, unit, polarity, major_change_pct); a code is
-        defined once."""
+    def define_indicator(self, actor: Actor, command: DefineIndicator) -> UUID:
+        """Defines an indicator; a code is defined once."""
         self._allow(actor)
-        indicator = Indicator.define(**fields, actor=actor, now=self.clock())
+        indicator = Indicator.define(command, actor=actor, now=self.clock())
         if self.find(indicator.id) is not None:
             raise RuleViolation(f"indicator '{indicator.code}' is already defined")
         try:
@@ -105,22 +93,22 @@ class Dataset:
         return indicator.id
 
     def submit_value(
-        self, actor: Actor, code: str, expected_version: Expected = None, **fields: Any
+        self, actor: Actor, command: ValueCommand, expected_version: Expected = None
     ) -> Recorded:
-        """One value; with `correction_reason`, a correction of the value already submitted.
-        Refusals are the domain's own (and NotFound for an unknown indicator); with
-        `expected_version` (If-Match), VersionMismatch when the indicator has moved on."""
+        """One value, or a correction of the value already submitted. Refusals are the domain's
+        own (and NotFound for an unknown indicator); with `expected_version` (If-Match),
+        VersionMismatch when the indicator has moved on."""
         self._allow(actor)
-        if self.find(Indicator.id_for(code)) is None:
-            raise NotFound("indicator", code)
-        return self._record(actor, [NewValue(code, **fields)], one=True, expected=expected_version)
+        if self.find(Indicator.id_for(command.indicator)) is None:
+            raise NotFound("indicator", command.indicator)
+        return self._record(actor, [command], one=True, expected=expected_version)
 
-    def submit_values(self, actor: Actor, values: Sequence[NewValue]) -> Recorded:
+    def submit_values(self, actor: Actor, values: Sequence[ValueCommand]) -> Recorded:
         """Every value or none: SubmissionsRefused lists each refused value by its index."""
         self._allow(actor)
         return self._record(actor, values, one=False)
 
-    def check_values(self, actor: Actor, values: Sequence[NewValue]) -> list[Refusal]:
+    def check_values(self, actor: Actor, values: Sequence[ValueCommand]) -> list[Refusal]:
         """What `submit_values` would refuse now, recording nothing."""
         self._allow(actor)
         try:
@@ -138,7 +126,7 @@ class Dataset:
     # -- one transaction for the values and the evidence they produce -------------------------
 
     def _decide(
-        self, actor: Actor, values: Sequence[NewValue], one: bool, expected: Expected = None
+        self, actor: Actor, values: Sequence[ValueCommand], one: bool, expected: Expected = None
     ) -> _Batch:
         batch = _Batch(self, actor, self.clock(), expected)
         refusals = []
@@ -154,7 +142,7 @@ class Dataset:
         return batch
 
     def _record(
-        self, actor: Actor, values: Sequence[NewValue], one: bool, expected: Expected = None
+        self, actor: Actor, values: Sequence[ValueCommand], one: bool, expected: Expected = None
     ) -> Recorded:
         for _ in range(RETRIES):
             batch = self._decide(actor, values, one, expected)
@@ -195,32 +183,22 @@ class _Batch:
         self.links: dict[str, list[tuple[str, str]]] = {}
         self.recorded = Recorded(position=None)
 
-    def add(self, new: NewValue) -> None:
-        indicator = self._indicator(new.indicator)
-        fields = {
-            "period": new.period,
-            "agency": new.agency,
-            "value": new.value,
-            "commentary": new.commentary,
-            "statistical_neighbours": new.statistical_neighbours,
-            "england": new.england,
-            "actor": self.actor,
-            "now": self.now,
-        }
-        framework = self.dataset.framework
-        if new.correction_reason is None:
-            submission = indicator.submit(framework, **fields)
+    def add(self, command: ValueCommand) -> None:
+        indicator = self._indicator(command.indicator)
+        framework, actor, now = self.dataset.framework, self.actor, self.now
+        if isinstance(command, CorrectValue):
+            submission = indicator.correct(framework, command, actor=actor, now=now)
         else:
-            submission = indicator.correct(framework, reason=new.correction_reason, **fields)
+            submission = indicator.submit(framework, command, actor=actor, now=now)
         self.recorded.submissions.append((indicator.code, submission))
         self._follow(indicator, submission)
 
-    def changed(self) -> list[Any]:
+    def changed(self) -> list[Aggregate]:
         touched = [*self.indicators.values(), *self.items.values()]
         return [a for a in touched if a.pending_events]
 
-    def _indicator(self, code: Any) -> Indicator:
-        if not isinstance(code, str) or not code.strip():
+    def _indicator(self, code: str) -> Indicator:
+        if not code.strip():
             raise InvalidField("indicator", "must name an indicator's code")
         key = Indicator.id_for(code)
         if key not in self.indicators:
@@ -247,14 +225,10 @@ class _Batch:
             if outcome is None:
                 continue
             summary, reference = _citation(code, submission, measure.indicator, outcome)
-            item.record_evidence(
-                measure_id,
-                outcome=outcome,
-                summary=summary,
-                reference=reference,
-                actor=SYSTEM_ACTOR,
-                now=self.now,
+            evidence = RecordEvidence(
+                measure_id=measure_id, outcome=outcome, summary=summary, reference=reference
             )
+            item.record_evidence(evidence, actor=SYSTEM_ACTOR, now=self.now)
             self.recorded.evidence.append(
                 {
                     "item_id": item_id,

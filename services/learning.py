@@ -7,21 +7,32 @@ wait for the read models to show it (read-your-writes).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 from uuid import UUID
-
-from eventsourcing.domain import DomainEventProtocol
 
 from domain import access
 from domain.actor import Actor
+from domain.commands.learning_item import (
+    AmendAction,
+    ChooseMeans,
+    CloseItem,
+    CorrectItem,
+    DefineMeasure,
+    IdentifyNeed,
+    IndicatorTarget,
+    RecordEvidence,
+    ReopenItem,
+    ReportProgress,
+)
 from domain.errors import InvalidField
 from domain.framework import Framework
 from domain.indicator import Indicator, measure_link
 from domain.learning_item import LearningItem
 from domain.loop import local_date
-from services.commands import Clock, Expected, change, forbidden, only
+from services.change import Clock, Expected, change, forbidden, only
 from services.errors import NotFound
 from services.event_log import EventLog
 
@@ -38,177 +49,145 @@ class LearningItems:
 
     # -- commands ----------------------------------------------------------------------
 
-    def identify(
-        self,
-        actor: Actor,
-        *,
-        subgroup: str,
-        title: str,
-        description: str,
-        source_kind: str,
-        source_reference: str | None = None,
-        themes: Sequence[str] = (),
-    ) -> UUID:
-        item = self.draft(
-            actor,
-            self.clock(),
-            subgroup=subgroup,
-            title=title,
-            description=description,
-            source_kind=source_kind,
-            source_reference=source_reference,
-            themes=list(themes),
-        )
+    def identify(self, actor: Actor, command: IdentifyNeed) -> UUID:
+        item = self.draft(actor, self.clock(), command)
         self.log.record(item)
         return item.id
 
     def choose_means(
-        self, item_id: UUID, actor: Actor, expected_version: Expected = None, **fields: Any
+        self, item_id: UUID, actor: Actor, command: ChooseMeans, expected_version: Expected = None
     ) -> str:
         return self._change(
             item_id,
             actor,
             expected_version,
             lambda item, now: item.choose_means(
-                self.framework.subgroup(item.subgroup), actor=actor, now=now, **fields
+                self.framework.subgroup(item.subgroup), command, actor=actor, now=now
             ),
         )
 
     def report_progress(
         self,
         item_id: UUID,
-        action_id: str,
         actor: Actor,
+        command: ReportProgress,
         expected_version: Expected = None,
-        **fields: Any,
     ) -> None:
         self._change(
             item_id,
             actor,
             expected_version,
-            lambda item, now: item.report_progress(action_id, actor=actor, now=now, **fields),
+            lambda item, now: item.report_progress(command, actor=actor, now=now),
         )
 
     def amend_action(
-        self,
-        item_id: UUID,
-        action_id: str,
-        actor: Actor,
-        expected_version: Expected = None,
-        **fields: Any,
+        self, item_id: UUID, actor: Actor, command: AmendAction, expected_version: Expected = None
     ) -> None:
         self._change(
             item_id,
             actor,
             expected_version,
-            lambda item, now: item.amend_action(action_id, actor=actor, now=now, **fields),
+            lambda item, now: item.amend_action(command, actor=actor, now=now),
         )
 
     def define_measure(
         self,
         item_id: UUID,
         actor: Actor,
+        command: DefineMeasure,
         expected_version: Expected = None,
-        indicator: dict[str, Any] | None = None,
-        **fields: Any,
     ) -> str:
-        """`indicator` ({code, target[, agency]}) must name a defined indicator (and agency)."""
-        return self._change(
-            item_id,
-            actor,
-            expected_version,
-            lambda item, now: item.define_measure(
-                self.framework.subgroup(item.subgroup),
-                actor=actor,
-                now=now,
-                indicator=self._indicator_link(indicator),
-                **fields,
-            ),
-        )
+        """A measure's indicator must name a defined indicator (and agency)."""
+
+        def decide(item: LearningItem, now: datetime) -> str:
+            linked = replace(command, indicator=self._indicator_target(command.indicator))
+            rules = self.framework.subgroup(item.subgroup)
+            return item.define_measure(rules, linked, actor=actor, now=now)
+
+        return self._change(item_id, actor, expected_version, decide)
 
     def record_evidence(
         self,
         item_id: UUID,
-        measure_id: str,
         actor: Actor,
+        command: RecordEvidence,
         expected_version: Expected = None,
-        **fields: Any,
     ) -> None:
         self._change(
             item_id,
             actor,
             expected_version,
-            lambda item, now: item.record_evidence(measure_id, actor=actor, now=now, **fields),
+            lambda item, now: item.record_evidence(command, actor=actor, now=now),
         )
 
     def correct(
-        self, item_id: UUID, actor: Actor, expected_version: Expected = None, **fields: Any
+        self, item_id: UUID, actor: Actor, command: CorrectItem, expected_version: Expected = None
     ) -> None:
         self._change(
             item_id,
             actor,
             expected_version,
-            lambda item, now: item.correct(actor=actor, now=now, **fields),
+            lambda item, now: item.correct(command, actor=actor, now=now),
         )
 
     def close_item(
-        self, item_id: UUID, actor: Actor, expected_version: Expected = None, **fields: Any
+        self, item_id: UUID, actor: Actor, command: CloseItem, expected_version: Expected = None
     ) -> None:
         self._change(
             item_id,
             actor,
             expected_version,
-            lambda item, now: item.close(actor=actor, now=now, **fields),
+            lambda item, now: item.close(command, actor=actor, now=now),
             may=access.may_close,
             verb="close items in",
         )
 
     def reopen_item(
-        self, item_id: UUID, actor: Actor, expected_version: Expected = None, **fields: Any
+        self, item_id: UUID, actor: Actor, command: ReopenItem, expected_version: Expected = None
     ) -> None:
         self._change(
             item_id,
             actor,
             expected_version,
-            lambda item, now: item.reopen(actor=actor, now=now, **fields),
+            lambda item, now: item.reopen(command, actor=actor, now=now),
             may=access.may_close,
             verb="reopen items in",
         )
 
     # -- history -------------------------------------------------------------------------
 
-    def events_until(self, item_id: UUID, moment: datetime) -> list[DomainEventProtocol[UUID]]:
+    def events_until(self, item_id: UUID, moment: datetime) -> list[LearningItem.Event]:
         """The item's events recorded at or before `moment`, oldest first."""
         events = list(self.log.events.get(item_id))
         if not events:
             raise NotFound("learning item", str(item_id))
-        return [e for e in events if e.timestamp <= moment]
+        return [e for e in events if isinstance(e, LearningItem.Event) and e.timestamp <= moment]
 
     def today(self) -> date:
         return local_date(self.clock(), self.framework.timezone)
 
     # -- the load -> decide -> save cycle --------------------------------------------------
 
-    def draft(self, actor: Actor, now: datetime, *, subgroup: str, **fields: Any) -> LearningItem:
+    def draft(self, actor: Actor, now: datetime, command: IdentifyNeed) -> LearningItem:
         """A new, unsaved item, for a command that saves it with another aggregate."""
-        self.framework.subgroup(subgroup)
-        if not access.may_write(actor, subgroup):
-            raise forbidden(actor, "record learning in", subgroup)
-        return LearningItem.identify(
-            self.framework, subgroup=subgroup, actor=actor, now=now, **fields
-        )
+        self.framework.subgroup(command.subgroup)
+        if not access.may_write(actor, command.subgroup):
+            raise forbidden(actor, "record learning in", command.subgroup)
+        return LearningItem.identify(self.framework, command, actor=actor, now=now)
 
-    def _indicator_link(self, raw: dict[str, Any] | None) -> dict[str, Any] | None:
-        if raw is None:
+    def _indicator_target(self, target: IndicatorTarget | None) -> IndicatorTarget | None:
+        """The target with the indicator's code as it was defined, once the indicator (and the
+        agency, when named) are found."""
+        if target is None:
             return None
-        link = measure_link(raw)
+        code = measure_link(target)["code"]
         try:
-            indicator = self.log.load(Indicator.id_for(link["code"]), Indicator, "indicator")
+            indicator = self.log.load(Indicator.id_for(code), Indicator, "indicator")
         except NotFound:
-            raise InvalidField("indicator.code", f"no indicator '{link['code']}'") from None
-        if "agency" in link:
-            self.framework.agency(link["agency"], "indicator.agency")
-        return {**link, "code": indicator.code}
+            raise InvalidField("indicator.code", f"no indicator '{code}'") from None
+        if target.agency is not None:
+            self.framework.agency(target.agency.strip(), "indicator.agency")
+        return replace(target, code=indicator.code)
 
     def _change(
         self,

@@ -22,7 +22,7 @@ from domain.framework import Framework
 from domain.loop import local_date
 from domain.reminder import Reminder
 from domain.reminders import FollowUp, Owed, ReminderRule
-from services.commands import Clock
+from services.change import Clock
 from services.errors import DeliveryError
 from services.event_log import EventLog
 

@@ -76,7 +76,8 @@ class Sections(Rows):
 
     def highlight_sentence(self, h: dict) -> str:
         text = f"{f.polarity(h.get('polarity'))}. Trend over the year: {h.get('trend') or f.DASH}."
-        latest = next((p for p in reversed(h.get("series") or []) if p.get("value") is not None), None)
+        series = reversed(h.get("series") or [])
+        latest = next((p for p in series if p.get("value") is not None), None)
         if latest:
             text += f" {self._position(h, latest)}"
         return text

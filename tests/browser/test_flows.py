@@ -12,6 +12,15 @@ from uuid import UUID
 
 import pytest
 
+from domain.commands.audit import PlanAudit, RecordFinding
+from domain.commands.case_review import (
+    AssessCriteria,
+    DecideReview,
+    NotifyReview,
+    RecordInvolvement,
+)
+from domain.commands.learning_item import ChooseMeans, DefineMeasure, IdentifyNeed, ReportProgress
+
 pytestmark = pytest.mark.browser
 SCR = "serious-case-review"
 
@@ -37,34 +46,42 @@ def arrange_item(site: Any, *, complete: bool = True, measure: bool = True) -> d
     actor = ll.users.authenticate(site.tokens["contributor"])
     item_id = ll.learning.identify(
         actor,
-        subgroup=SCR,
-        title="Escalation between agencies",
-        description="Concerns were not escalated when a plan drifted (SCR-2026-01).",
-        source_kind="local_serious_case_review",
-        source_reference="SCR-2026-01",
-        themes=["escalation"],
+        IdentifyNeed(
+            subgroup=SCR,
+            title="Escalation between agencies",
+            description="Concerns were not escalated when a plan drifted (SCR-2026-01).",
+            source_kind="local_serious_case_review",
+            source_reference="SCR-2026-01",
+            themes=["escalation"],
+        ),
     )
     site.clock.advance(days=2)
     action_id = ll.learning.choose_means(
         item_id,
         actor,
-        means="implementation_of_recommendations",
-        description="Brief all teams on the escalation policy",
-        owner="Children's Services",
-        due=site.clock().date() + timedelta(days=60),
+        ChooseMeans(
+            means="implementation_of_recommendations",
+            description="Brief all teams on the escalation policy",
+            owner="Children's Services",
+            due=site.clock().date() + timedelta(days=60),
+        ),
     )
     ids = {"item": str(item_id), "action": action_id}
     if complete:
         site.clock.advance(days=2)
-        ll.learning.report_progress(item_id, action_id, actor, status="complete", note="Done")
+        ll.learning.report_progress(
+            item_id, actor, ReportProgress(action_id=action_id, status="complete", note="Done")
+        )
     if measure:
         site.clock.advance(days=1)
         ids["measure"] = ll.learning.define_measure(
             item_id,
             actor,
-            kind="targeted_audit_questions",
-            description="Escalation questions in the next audit",
-            review_due=site.clock().date() + timedelta(days=90),
+            DefineMeasure(
+                kind="targeted_audit_questions",
+                description="Escalation questions in the next audit",
+                review_due=site.clock().date() + timedelta(days=90),
+            ),
         )
     return ids
 
@@ -188,28 +205,34 @@ def arrange_review_and_audit(site: Any, item_id: str) -> tuple[str, str]:
     today = site.clock().date()
     review = ll.case_reviews.notify(
         manager,
-        case_reference="CR/2026-014",
-        notified_on=today,
-        notifying_agency="thames-valley-police",
-        summary="Serious injury to an infant",
+        NotifyReview(
+            case_reference="CR/2026-014",
+            notified_on=today,
+            notifying_agency="thames-valley-police",
+            summary="Serious injury to an infant",
+        ),
     )
     ll.case_reviews.assess_criteria(
         review,
         manager,
-        abuse_or_neglect_known_or_suspected=True,
-        child_died=False,
-        child_seriously_harmed=True,
-        concern_about_joint_working=True,
-        died_in_custody_or_detained=False,
+        AssessCriteria(
+            abuse_or_neglect_known_or_suspected=True,
+            child_died=False,
+            child_seriously_harmed=True,
+            concern_about_joint_working=True,
+            died_in_custody_or_detained=False,
+        ),
     )
     ll.case_reviews.decide(
-        review, manager, review_type="serious_case_review", rationale="Criteria met"
+        review, manager, DecideReview(review_type="serious_case_review", rationale="Criteria met")
     )
     ll.case_reviews.record_involvement(
-        review, manager, party="family", status="invited", note="Letter sent"
+        review, manager, RecordInvolvement(party="family", status="invited", note="Letter sent")
     )
     audit = ll.audits.plan(
-        manager, kind="multi_agency_case_audit", theme="Escalation", planned_for=today
+        manager, PlanAudit(kind="multi_agency_case_audit", theme="Escalation", planned_for=today)
     )
-    ll.audits.record_finding(audit, manager, summary="Escalation was late in 3 of 8 cases")
+    ll.audits.record_finding(
+        audit, manager, RecordFinding(summary="Escalation was late in 3 of 8 cases")
+    )
     return str(review), str(audit)

@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from domain.commands.learning_item import ChooseMeans, IdentifyNeed
+
 pytestmark = pytest.mark.browser
 SCR = "serious-case-review"
 FOCUS_YELLOW = "rgb(255, 221, 0)"
@@ -24,18 +26,22 @@ def _item(site: Any) -> tuple[str, str]:
     actor = ll.users.authenticate(site.tokens["contributor"])
     item_id = ll.learning.identify(
         actor,
-        subgroup=SCR,
-        title="Information sharing at transfer",
-        description="Records did not follow a family between areas (SCR-2026-02).",
-        source_kind="local_serious_case_review",
+        IdentifyNeed(
+            subgroup=SCR,
+            title="Information sharing at transfer",
+            description="Records did not follow a family between areas (SCR-2026-02).",
+            source_kind="local_serious_case_review",
+        ),
     )
     action_id = ll.learning.choose_means(
         item_id,
         actor,
-        means="implementation_of_recommendations",
-        description="Agree a transfer protocol",
-        owner="Designated nurse",
-        due=site.clock().date(),
+        ChooseMeans(
+            means="implementation_of_recommendations",
+            description="Agree a transfer protocol",
+            owner="Designated nurse",
+            due=site.clock().date(),
+        ),
     )
     return str(item_id), action_id
 

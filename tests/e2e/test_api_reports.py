@@ -17,6 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from adapters.bootstrap import Learnloop
+from domain.commands.learning_item import IdentifyNeed
 
 BASE = "/api/v1"
 REPORT = f"{BASE}/reports/annual"
@@ -253,10 +254,12 @@ def make_item(learnloop: Learnloop, clock: Any) -> Callable[[str], None]:
     def make(title: str) -> None:
         learnloop.learning.identify(
             actor,
-            subgroup=SCR,
-            title=title,
-            description="The need",
-            source_kind="local_serious_case_review",
+            IdentifyNeed(
+                subgroup=SCR,
+                title=title,
+                description="The need",
+                source_kind="local_serious_case_review",
+            ),
         )
         assert learnloop.learning.today() == date(2026, 5, 1)
 

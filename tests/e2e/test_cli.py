@@ -20,6 +20,14 @@ import sqlalchemy as sa
 from adapters.bootstrap import Learnloop, bootstrap
 from adapters.persistence.users import users as users_table
 from adapters.settings import Settings
+from domain.commands.learning_item import (
+    ChooseMeans,
+    CloseItem,
+    DefineMeasure,
+    IdentifyNeed,
+    RecordEvidence,
+    ReportProgress,
+)
 from projections.queries import AuditFilter
 
 LEARNLOOP = Path(sys.executable).parent / "learnloop"
@@ -187,33 +195,45 @@ def test_projections_rebuild_prints_the_position_and_gives_the_same_views(
         for n in range(3):
             item_id = learning.identify(
                 actor,
-                subgroup=SCR,
-                title=f"Learning {n}",
-                description="from a review",
-                source_kind="local_serious_case_review",
+                IdentifyNeed(
+                    subgroup=SCR,
+                    title=f"Learning {n}",
+                    description="from a review",
+                    source_kind="local_serious_case_review",
+                ),
             )
             if n:
                 action_id = learning.choose_means(
                     item_id,
                     actor,
-                    means="key_themes",
-                    description="Theme the findings",
-                    owner="SCR chair",
-                    due=date(2026, 12, 1),
+                    ChooseMeans(
+                        means="key_themes",
+                        description="Theme the findings",
+                        owner="SCR chair",
+                        due=date(2026, 12, 1),
+                    ),
                 )
             if n == 2:
-                learning.report_progress(item_id, action_id, actor, status="complete", note="")
+                learning.report_progress(
+                    item_id, actor, ReportProgress(action_id=action_id, status="complete", note="")
+                )
                 measure_id = learning.define_measure(
                     item_id,
                     actor,
-                    kind="evaluation_workshop",
-                    description="Workshop",
-                    review_due=date(2027, 1, 15),
+                    DefineMeasure(
+                        kind="evaluation_workshop",
+                        description="Workshop",
+                        review_due=date(2027, 1, 15),
+                    ),
                 )
                 learning.record_evidence(
-                    item_id, measure_id, actor, outcome="met", summary="worked", reference=None
+                    item_id,
+                    actor,
+                    RecordEvidence(
+                        measure_id=measure_id, outcome="met", summary="worked", reference=None
+                    ),
                 )
-                learning.close_item(item_id, actor, summary="done", override_reason=None)
+                learning.close_item(item_id, actor, CloseItem(summary="done", override_reason=None))
         before = _views(ll)
         recorded = ll.log.recorder.max_notification_id()
     finally:
@@ -434,10 +454,12 @@ def test_projections_rebuild_draws_a_progress_bar_on_stderr_only_when_asked(
         for n in range(4):
             ll.learning.identify(
                 actor,
-                subgroup=SCR,
-                title=f"Learning {n}",
-                description="from a review",
-                source_kind="local_serious_case_review",
+                IdentifyNeed(
+                    subgroup=SCR,
+                    title=f"Learning {n}",
+                    description="from a review",
+                    source_kind="local_serious_case_review",
+                ),
             )
         recorded = ll.log.recorder.max_notification_id()
     finally:

@@ -15,6 +15,8 @@ from openpyxl import Workbook
 from adapters.bootstrap import bootstrap
 from adapters.dataset_import import register
 from adapters.settings import Settings
+from domain.commands.indicator import DefineIndicator
+from domain.commands.learning_item import DefineMeasure, IdentifyNeed, IndicatorTarget
 from projections import dataset_view
 from projections.dataset_view import IndicatorMeasures, IndicatorView
 from projections.projector import Projector
@@ -52,7 +54,10 @@ def ll(database_url, clock, monkeypatch):
     bm = ll.users.add("Bea Manager", "business_manager", [], set()).actor
     for code, polarity in (("CP-01", "lower_is_better"), ("EHA-03", "higher_is_better")):
         ll.dataset.define_indicator(
-            bm, code=code, name=code, unit="count", polarity=polarity, major_change_pct=10
+            bm,
+            DefineIndicator(
+                code=code, name=code, unit="count", polarity=polarity, major_change_pct=10
+            ),
         )
     yield ll
     ll.close()
@@ -103,15 +108,20 @@ def xlsx_file(tmp_path: Path, *rows: list[Any]) -> Path:
 def test_a_csv_file_records_every_row_and_meets_the_measures_it_reaches(ll, run, tmp_path):
     bm = ll.users.add("Bo Manager", "business_manager", [], set()).actor
     item = ll.learning.identify(
-        bm, subgroup=SCR, title="t", description="d", source_kind="local_serious_case_review"
+        bm,
+        IdentifyNeed(
+            subgroup=SCR, title="t", description="d", source_kind="local_serious_case_review"
+        ),
     )
     ll.learning.define_measure(
         item,
         bm,
-        kind="evaluation_workshop",
-        description="Fewer plans",
-        review_due=date(2026, 12, 31),
-        indicator={"code": "CP-01", "target": 40},
+        DefineMeasure(
+            kind="evaluation_workshop",
+            description="Fewer plans",
+            review_due=date(2026, 12, 31),
+            indicator=IndicatorTarget(code="CP-01", target=40),
+        ),
     )
     path = csv_file(
         tmp_path,

@@ -22,6 +22,7 @@ from aiosmtpd.controller import Controller
 from adapters.bootstrap import bootstrap
 from adapters.scheduler import SchedulerLock
 from adapters.settings import Settings
+from domain.commands.learning_item import ChooseMeans, IdentifyNeed
 from domain.loop import local_date
 from projections import reminder_log
 
@@ -99,19 +100,23 @@ def an_action(database_url: str, clock: Callable[[], datetime], due: date) -> st
         contributor = ll.users.add("Cara Contributor", "contributor", [SCR], known).actor
         item = ll.learning.identify(
             contributor,
-            subgroup=SCR,
-            title="Neglect signs were missed",
-            description="Health and school concerns were not shared",
-            source_kind="local_serious_case_review",
+            IdentifyNeed(
+                subgroup=SCR,
+                title="Neglect signs were missed",
+                description="Health and school concerns were not shared",
+                source_kind="local_serious_case_review",
+            ),
         )
         return ll.learning.choose_means(
             item,
             contributor,
-            means="implementation_of_recommendations",
-            description="Agree an information-sharing protocol",
-            owner="Head of Early Help",
-            owner_email=OWNER,
-            due=due,
+            ChooseMeans(
+                means="implementation_of_recommendations",
+                description="Agree an information-sharing protocol",
+                owner="Head of Early Help",
+                owner_email=OWNER,
+                due=due,
+            ),
         )
     finally:
         ll.close()

@@ -20,6 +20,26 @@ import pytest
 from adapters.annual_report import build
 from adapters.bootstrap import Learnloop
 from adapters.reports import render
+from domain.commands.audit import CompleteAudit, PlanAudit, RecordFinding
+from domain.commands.case_review import (
+    AgreeBoardResponse,
+    AssessCriteria,
+    ChooseMethodology,
+    DecideReview,
+    NotifyReview,
+    PublishReview,
+    ReachMilestone,
+    ReceiveFinalReport,
+)
+from domain.commands.learning_item import (
+    ChooseMeans,
+    CloseItem,
+    DefineMeasure,
+    IdentifyNeed,
+    RecordEvidence,
+    ReopenItem,
+    ReportProgress,
+)
 from domain.errors import InvalidField
 
 SCR = "serious-case-review"
@@ -63,55 +83,66 @@ class Steps:
         return str(
             self.ll.learning.identify(
                 self.actor,
-                subgroup=subgroup,
-                title=title,
-                description=f"The need: {title.lower()}",
-                source_kind=source,
-                source_reference=extra.pop("reference", None),
-                **extra,
+                IdentifyNeed(
+                    subgroup=subgroup,
+                    title=title,
+                    description=f"The need: {title.lower()}",
+                    source_kind=source,
+                    source_reference=extra.pop("reference", None),
+                    **extra,
+                ),
             )
         )
 
     def action(self, item: str, means: str, due: date, what: str = "Do the work") -> str:
         return self.ll.learning.choose_means(
-            UUID(item), self.actor, means=means, description=what, owner="Head of QA", due=due
+            UUID(item),
+            self.actor,
+            ChooseMeans(means=means, description=what, owner="Head of QA", due=due),
         )
 
     def progress(self, item: str, action: str, status: str) -> None:
         self.ll.learning.report_progress(
-            UUID(item), action, self.actor, status=status, note=f"now {status}"
+            UUID(item),
+            self.actor,
+            ReportProgress(action_id=action, status=status, note=f"now {status}"),
         )
 
     def measure(self, item: str, kind: str, review_due: date) -> str:
         return self.ll.learning.define_measure(
-            UUID(item), self.actor, kind=kind, description=f"Measure: {kind}", review_due=review_due
+            UUID(item),
+            self.actor,
+            DefineMeasure(kind=kind, description=f"Measure: {kind}", review_due=review_due),
         )
 
     def evidence(self, item: str, measure: str, outcome: str, summary: str, ref: str) -> None:
         self.ll.learning.record_evidence(
-            UUID(item), measure, self.actor, outcome=outcome, summary=summary, reference=ref
+            UUID(item),
+            self.actor,
+            RecordEvidence(measure_id=measure, outcome=outcome, summary=summary, reference=ref),
         )
 
     def close(self, item: str, by: Any = None, override_reason: str | None = None) -> None:
         self.ll.learning.close_item(
             UUID(item),
             by or self.actor,
-            summary="Closed after review",
-            override_reason=override_reason,
+            CloseItem(summary="Closed after review", override_reason=override_reason),
         )
 
     def review(self, reference: str, notified_on: date) -> UUID:
         return self.ll.case_reviews.notify(
             self.actor,
-            case_reference=reference,
-            notified_on=notified_on,
-            notifying_agency="rbwm-childrens-services",
-            summary="Serious incident notified",
+            NotifyReview(
+                case_reference=reference,
+                notified_on=notified_on,
+                notifying_agency="rbwm-childrens-services",
+                summary="Serious incident notified",
+            ),
         )
 
     def audit(self, kind: str, theme: str, planned_for: date, **extra: Any) -> UUID:
         return self.ll.audits.plan(
-            self.actor, kind=kind, theme=theme, planned_for=planned_for, **extra
+            self.actor, PlanAudit(kind=kind, theme=theme, planned_for=planned_for, **extra)
         )
 
 
@@ -142,7 +173,7 @@ def record_known_year(ll: Learnloop, actors: Any, clock: Any) -> KnownYear:
     i["P3"] = s.item(SCR, "other_local_review", "Closed last year")
     a["P3"] = s.action(i["P3"], "key_themes", date(2025, 12, 31))
     s.on(date(2025, 8, 1))
-    audits.complete(au["A0"], bm, completed_on=date(2025, 8, 1), summary="Done")
+    audits.complete(au["A0"], bm, CompleteAudit(completed_on=date(2025, 8, 1), summary="Done"))
     s.on(date(2025, 9, 1))
     i["P2"] = s.item(TRAINING, "participant_feedback", "Old need with no means")
     s.on(date(2025, 10, 1))
@@ -159,21 +190,29 @@ def record_known_year(ll: Learnloop, actors: Any, clock: Any) -> KnownYear:
     )
     s.on(date(2026, 3, 2))
     r["R0"] = s.review("CR-2025/009", date(2026, 3, 2))
-    reviews.assess_criteria(r["R0"], bm, **NO_FACTS)
-    reviews.decide(r["R0"], bm, review_type="no_review", rationale="Below the threshold")
+    reviews.assess_criteria(r["R0"], bm, AssessCriteria(**NO_FACTS))
+    reviews.decide(
+        r["R0"], bm, DecideReview(review_type="no_review", rationale="Below the threshold")
+    )
     s.on(date(2026, 3, 10))
     s.evidence(i["P3"], m["P3"], "met", "Workshop showed the change", "EW-2026-03")
     s.on(date(2026, 3, 20))
     s.close(i["P3"], by=actors.chair)
     r["R0b"] = s.review("CR-2025/010", date(2026, 3, 20))
     s.on(date(2026, 3, 23))
-    reviews.reach_milestone(r["R0b"], bm, milestone="ofsted_notified", reached_on=date(2026, 3, 23))
+    reviews.reach_milestone(
+        r["R0b"], bm, ReachMilestone(milestone="ofsted_notified", reached_on=date(2026, 3, 23))
+    )
 
     # -- 2026/27: the known year ------------------------------------------------------------
     s.on(date(2026, 4, 10))
-    reviews.assess_criteria(r["R0b"], bm, **NO_FACTS)
-    reviews.decide(r["R0b"], bm, review_type="no_review", rationale="Below the threshold")
-    audits.complete(au["A0b"], bm, completed_on=date(2026, 4, 10), summary="Referrals sound")
+    reviews.assess_criteria(r["R0b"], bm, AssessCriteria(**NO_FACTS))
+    reviews.decide(
+        r["R0b"], bm, DecideReview(review_type="no_review", rationale="Below the threshold")
+    )
+    audits.complete(
+        au["A0b"], bm, CompleteAudit(completed_on=date(2026, 4, 10), summary="Referrals sound")
+    )
     s.on(date(2026, 5, 1))
     i["N1"] = s.item(SCR, "local_serious_case_review", "Neglect signs missed", reference="SCR-1")
     a["N1a"] = s.action(
@@ -193,17 +232,21 @@ def record_known_year(ll: Learnloop, actors: Any, clock: Any) -> KnownYear:
     m["N2"] = s.measure(i["N2"], "evaluation_workshop", date(2026, 12, 1))
     r["R1"] = s.review("CR-2026/001", date(2026, 6, 1))
     s.on(date(2026, 6, 5))
-    reviews.reach_milestone(r["R1"], bm, milestone="ofsted_notified", reached_on=date(2026, 6, 5))
-    reviews.assess_criteria(r["R1"], bm, **SCR_FACTS)
+    reviews.reach_milestone(
+        r["R1"], bm, ReachMilestone(milestone="ofsted_notified", reached_on=date(2026, 6, 5))
+    )
+    reviews.assess_criteria(r["R1"], bm, AssessCriteria(**SCR_FACTS))
     s.on(date(2026, 6, 10))
     i["N3"] = str(
         reviews.extract_learning(
             r["R1"],
             bm,
-            subgroup=SCR,
-            title="Escalation between health and social care",
-            description="The need: escalation between health and social care",
-            source_kind="local_serious_case_review",
+            IdentifyNeed(
+                subgroup=SCR,
+                title="Escalation between health and social care",
+                description="The need: escalation between health and social care",
+                source_kind="local_serious_case_review",
+            ),
         )
     )
     s.on(date(2026, 6, 15))
@@ -213,16 +256,20 @@ def record_known_year(ll: Learnloop, actors: Any, clock: Any) -> KnownYear:
     _, n8 = audits.record_finding(
         au["MACA1"],
         bm,
-        summary="Chronologies missing",
-        learning={
-            "subgroup": ME,
-            "title": "Chronologies are missing",
-            "description": "The need: chronologies",
-            "source": {"kind": "targeted_multi_agency_audits"},
-        },
+        RecordFinding(
+            summary="Chronologies missing",
+            learning=IdentifyNeed(
+                subgroup=ME,
+                title="Chronologies are missing",
+                description="The need: chronologies",
+                source_kind="targeted_multi_agency_audits",
+            ),
+        ),
     )
     i["N8"] = str(n8)
-    audits.complete(au["MACA1"], bm, completed_on=date(2026, 6, 30), summary="Reported")
+    audits.complete(
+        au["MACA1"], bm, CompleteAudit(completed_on=date(2026, 6, 30), summary="Reported")
+    )
     s.on(date(2026, 7, 1))
     s.evidence(i["P4"], m["P4"], "met", "Early help offer taken up", "FUR-2026-07")
     a["N3a"] = s.action(i["N3"], "key_themes", date(2027, 6, 30), "Escalation themes")
@@ -233,12 +280,16 @@ def record_known_year(ll: Learnloop, actors: Any, clock: Any) -> KnownYear:
     reviews.decide(
         r["R1"],
         bm,
-        review_type="learning_review",
-        rationale="A learning review suits the case",
-        departure_reason=DEPARTURE_REASON,
+        DecideReview(
+            review_type="learning_review",
+            rationale="A learning review suits the case",
+            departure_reason=DEPARTURE_REASON,
+        ),
     )
     reviews.choose_methodology(
-        r["R1"], bm, method="silp", lead_reviewer="Dr Lead", lead_reviewer_independent=False
+        r["R1"],
+        bm,
+        ChooseMethodology(method="silp", lead_reviewer="Dr Lead", lead_reviewer_independent=False),
     )
     s.on(date(2026, 8, 1))
     i["N5"] = s.item(TRAINING, "national_policy", "New statutory guidance")
@@ -251,29 +302,39 @@ def record_known_year(ll: Learnloop, actors: Any, clock: Any) -> KnownYear:
     i["N7"] = s.item(BOARD, "jsna", "JSNA: rising self-harm")
     a["N7"] = s.action(i["N7"], "agreed_agency_action", date(2026, 11, 30), "Self-harm pathway")
     r["R2"] = s.review("CR-2026/002", date(2026, 9, 1))
-    reviews.assess_criteria(r["R2"], bm, **SCR_FACTS)
+    reviews.assess_criteria(r["R2"], bm, AssessCriteria(**SCR_FACTS))
     s.on(date(2026, 9, 10))
     s.progress(i["N3"], a["N3a"], "off_track")
     s.progress(i["N3"], a["N3b"], "at_risk")
     s.on(date(2026, 9, 20))
-    reviews.decide(r["R2"], bm, review_type="serious_case_review", rationale="Criteria met")
+    reviews.decide(
+        r["R2"], bm, DecideReview(review_type="serious_case_review", rationale="Criteria met")
+    )
     reviews.choose_methodology(
         r["R2"],
         bm,
-        method="root_cause_analysis",
-        lead_reviewer="Ms Ind",
-        lead_reviewer_independent=True,
+        ChooseMethodology(
+            method="root_cause_analysis", lead_reviewer="Ms Ind", lead_reviewer_independent=True
+        ),
     )
     s.on(date(2026, 10, 1))
     s.progress(i["N1"], a["N1b"], "complete")
     m["N1"] = s.measure(i["N1"], "evaluation_workshop", date(2027, 1, 31))
-    reviews.receive_final_report(r["R1"], bm, received_on=date(2026, 10, 1), summary="Report")
+    reviews.receive_final_report(
+        r["R1"], bm, ReceiveFinalReport(received_on=date(2026, 10, 1), summary="Report")
+    )
     s.on(date(2026, 10, 15))
-    audits.complete(au["MACA2"], bm, completed_on=date(2026, 10, 15), summary="Reported")
-    reviews.agree_board_response(r["R1"], bm, agreed_on=date(2026, 10, 15), summary="Agreed")
+    audits.complete(
+        au["MACA2"], bm, CompleteAudit(completed_on=date(2026, 10, 15), summary="Reported")
+    )
+    reviews.agree_board_response(
+        r["R1"], bm, AgreeBoardResponse(agreed_on=date(2026, 10, 15), summary="Agreed")
+    )
     s.on(date(2026, 11, 1))
     s.evidence(i["N1"], m["N1"], "partly_met", "Half the practitioners use it", "EW-2026-11")
-    reviews.publish(r["R1"], bm, published_on=date(2026, 11, 1), url="https://example.org/cr/1")
+    reviews.publish(
+        r["R1"], bm, PublishReview(published_on=date(2026, 11, 1), url="https://example.org/cr/1")
+    )
     s.on(date(2026, 11, 15))
     s.progress(i["N2"], a["N2"], "complete")
     s.on(date(2026, 11, 20))
@@ -294,25 +355,33 @@ def record_known_year(ll: Learnloop, actors: Any, clock: Any) -> KnownYear:
     s.on(date(2027, 3, 1))
     s.close(i["N2"], override_reason=OVERRIDE_REASON)
     r["R3"] = s.review("CR-2027/003", date(2027, 3, 1))
-    reviews.receive_final_report(r["R2"], bm, received_on=date(2027, 3, 1), summary="Report")
+    reviews.receive_final_report(
+        r["R2"], bm, ReceiveFinalReport(received_on=date(2027, 3, 1), summary="Report")
+    )
     s.on(date(2027, 3, 3))
-    reviews.reach_milestone(r["R3"], bm, milestone="ofsted_notified", reached_on=date(2027, 3, 3))
+    reviews.reach_milestone(
+        r["R3"], bm, ReachMilestone(milestone="ofsted_notified", reached_on=date(2027, 3, 3))
+    )
     s.on(date(2027, 3, 15))
     s.close(i["N7"])
     s.on(date(2027, 3, 20))
-    reviews.agree_board_response(r["R2"], bm, agreed_on=date(2027, 3, 20), summary="Agreed")
+    reviews.agree_board_response(
+        r["R2"], bm, AgreeBoardResponse(agreed_on=date(2027, 3, 20), summary="Agreed")
+    )
 
     # -- April and May 2027: after the year -------------------------------------------------
     s.on(date(2027, 4, 5))
     i["N9"] = s.item(SCR, "local_serious_case_review", "Identified after the year")
     s.on(date(2027, 4, 10))
-    reviews.publish(r["R2"], bm, published_on=date(2027, 4, 10), url="https://example.org/cr/2")
+    reviews.publish(
+        r["R2"], bm, PublishReview(published_on=date(2027, 4, 10), url="https://example.org/cr/2")
+    )
     s.on(date(2027, 4, 15))
     s.evidence(i["N3"], m["N3"], "partly_met", "Some escalation seen", "EW-2027-04")
     s.on(date(2027, 4, 20))
     s.progress(i["N4"], a["N4"], "complete")
     m["N4"] = s.measure(i["N4"], "participant_evaluation", date(2027, 6, 30))
-    audits.complete(au["B1"], bm, completed_on=date(2027, 4, 20), summary="Answered")
+    audits.complete(au["B1"], bm, CompleteAudit(completed_on=date(2027, 4, 20), summary="Answered"))
     s.on(date(2027, 5, 1))
     s.evidence(i["N4"], m["N4"], "met", "Participants rate it highly", "PE-2027-05")
     s.on(date(2027, 5, 15))
@@ -959,7 +1028,9 @@ def test_an_item_closed_before_the_year_and_reopened_after_it_is_not_in_the_year
     s.on(date(2026, 2, 1))
     s.close(item)
     s.on(date(2027, 5, 1))  # reopened after the year
-    ll.learning.reopen_item(UUID(item), actors.business_manager, reason="Concerns again")
+    ll.learning.reopen_item(
+        UUID(item), actors.business_manager, ReopenItem(reason="Concerns again")
+    )
 
     report = build(ll, 2026)
     assert subgroup_of(report, SCR)["loop"]["identification"] == 0

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 from adapters.annual_report import build
 from adapters.reports import render
+from domain.commands.indicator import DefineIndicator, SubmitValue
 
 
 def test_the_dataset_highlights_show_the_years_series_and_major_changes(
@@ -15,11 +16,13 @@ def test_the_dataset_highlights_show_the_years_series_and_major_changes(
     bm = make_actors(ll).business_manager
     ll.dataset.define_indicator(
         bm,
-        code="CP-01",
-        name="Child protection plans per 10,000",
-        unit="rate",
-        polarity="lower_is_better",
-        major_change_pct=10.0,
+        DefineIndicator(
+            code="CP-01",
+            name="Child protection plans per 10,000",
+            unit="rate",
+            polarity="lower_is_better",
+            major_change_pct=10.0,
+        ),
     )
     agency = "rbwm-childrens-services"
     for period, value, neighbours in (
@@ -31,17 +34,21 @@ def test_the_dataset_highlights_show_the_years_series_and_major_changes(
     ):
         ll.dataset.submit_value(
             bm,
-            "CP-01",
-            period=period,
-            agency=agency,
-            value=value,
-            statistical_neighbours=neighbours,
-            england=43.0,
+            SubmitValue(
+                indicator="CP-01",
+                period=period,
+                agency=agency,
+                value=value,
+                statistical_neighbours=neighbours,
+                england=43.0,
+            ),
         )
     position = ll.log.recorder.max_notification_id()
 
     report = build(ll, 2026)
-    ll.dataset.submit_value(bm, "CP-01", period="2027-Q2", agency=agency, value=30.0)
+    ll.dataset.submit_value(
+        bm, SubmitValue(indicator="CP-01", period="2027-Q2", agency=agency, value=30.0)
+    )
 
     [highlight] = report["dataset"]["highlights"]
     assert highlight["code"] == "CP-01"

@@ -14,6 +14,19 @@ import pytest
 from adapters.bootstrap import Learnloop
 from domain.audit import AuditProgramme
 from domain.case_review import CaseReview
+from domain.commands.audit import CompleteAudit, PlanAudit, RecordFinding
+from domain.commands.case_review import (
+    AgreeBoardResponse,
+    AssessCriteria,
+    ChooseMethodology,
+    DecideReview,
+    NotifyReview,
+    PublishReview,
+    ReachMilestone,
+    ReceiveFinalReport,
+    RecordInvolvement,
+)
+from domain.commands.learning_item import IdentifyNeed
 from domain.errors import InvalidField, RuleViolation
 from projections.queries import AuditFilter
 from services.errors import Forbidden
@@ -40,7 +53,7 @@ def notify(ll: Learnloop, actor: Any, **fields: Any) -> UUID:
         "notifying_agency": "rbwm-childrens-services",
         "summary": "Serious injury to an infant known to agencies.",
     }
-    return ll.case_reviews.notify(actor, **{**values, **fields})
+    return ll.case_reviews.notify(actor, NotifyReview(**{**values, **fields}))
 
 
 def learning(subgroup: str = SCR, source_kind: str = "local_serious_case_review") -> dict:
@@ -58,53 +71,73 @@ def published_review(ll: Learnloop, actor: Any, clock: Any) -> tuple[UUID, list[
     subgroups and a milestone."""
     rid = notify(ll, actor)
     reviews = ll.case_reviews
-    assert reviews.assess_criteria(rid, actor, **SCR_FACTS) == "serious_case_review"
-    reviews.reach_milestone(rid, actor, milestone="ofsted_notified", reached_on=date(2026, 4, 22))
-    reviews.decide(rid, actor, review_type="serious_case_review", rationale="Criteria met")
-    reviews.choose_methodology(
-        rid, actor, method="silp", lead_reviewer="Dr R", lead_reviewer_independent=True
+    assert reviews.assess_criteria(rid, actor, AssessCriteria(**SCR_FACTS)) == "serious_case_review"
+    reviews.reach_milestone(
+        rid, actor, ReachMilestone(milestone="ofsted_notified", reached_on=date(2026, 4, 22))
     )
-    reviews.record_involvement(rid, actor, party="family", status="contributed", note="met")
+    reviews.decide(
+        rid, actor, DecideReview(review_type="serious_case_review", rationale="Criteria met")
+    )
+    reviews.choose_methodology(
+        rid,
+        actor,
+        ChooseMethodology(method="silp", lead_reviewer="Dr R", lead_reviewer_independent=True),
+    )
+    reviews.record_involvement(
+        rid, actor, RecordInvolvement(party="family", status="contributed", note="met")
+    )
     items = [
-        reviews.extract_learning(rid, actor, **learning()),
-        reviews.extract_learning(rid, actor, **learning(TRAINING, "subgroup_issues")),
+        reviews.extract_learning(rid, actor, IdentifyNeed(**learning())),
+        reviews.extract_learning(rid, actor, IdentifyNeed(**learning(TRAINING, "subgroup_issues"))),
     ]
     clock.advance(days=10)
-    reviews.receive_final_report(rid, actor, received_on=date(2026, 5, 8), summary="Report")
-    reviews.agree_board_response(rid, actor, agreed_on=date(2026, 5, 10), summary="Agreed")
-    reviews.publish(rid, actor, published_on=date(2026, 5, 11), url="https://example.org/scr/1")
+    reviews.receive_final_report(
+        rid, actor, ReceiveFinalReport(received_on=date(2026, 5, 8), summary="Report")
+    )
+    reviews.agree_board_response(
+        rid, actor, AgreeBoardResponse(agreed_on=date(2026, 5, 10), summary="Agreed")
+    )
+    reviews.publish(
+        rid, actor, PublishReview(published_on=date(2026, 5, 11), url="https://example.org/scr/1")
+    )
     return rid, items
 
 
 def audit_programme(ll: Learnloop, actor: Any, review_id: UUID) -> list[UUID]:
     audits = ll.audits
-    maca = audits.plan(actor, kind=MACA, theme="Neglect", planned_for=date(2026, 6, 1))
-    audits.record_finding(maca, actor, summary="No chronology")
+    maca = audits.plan(actor, PlanAudit(kind=MACA, theme="Neglect", planned_for=date(2026, 6, 1)))
+    audits.record_finding(maca, actor, RecordFinding(summary="No chronology"))
     audits.record_finding(
         maca,
         actor,
-        summary="Health records incomplete",
-        learning={
-            "subgroup": ME,
-            "title": "Chronologies",
-            "description": "Missing",
-            "source": {"kind": "targeted_multi_agency_audits"},
-        },
+        RecordFinding(
+            summary="Health records incomplete",
+            learning=IdentifyNeed(
+                subgroup=ME,
+                title="Chronologies",
+                description="Missing",
+                source_kind="targeted_multi_agency_audits",
+            ),
+        ),
     )
-    audits.complete(maca, actor, completed_on=date(2026, 5, 11), summary="Reported")
+    audits.complete(maca, actor, CompleteAudit(completed_on=date(2026, 5, 11), summary="Reported"))
     single = audits.plan(
         actor,
-        kind="single_agency_audit",
-        theme="Police referrals",
-        planned_for=date(2027, 4, 2),
-        agency="thames-valley-police",
+        PlanAudit(
+            kind="single_agency_audit",
+            theme="Police referrals",
+            planned_for=date(2027, 4, 2),
+            agency="thames-valley-police",
+        ),
     )
     bespoke = audits.plan(
         actor,
-        kind="bespoke_multi_agency_audit",
-        theme="Answering the review",
-        planned_for=date(2026, 7, 1),
-        prompted_by=str(review_id),
+        PlanAudit(
+            kind="bespoke_multi_agency_audit",
+            theme="Answering the review",
+            planned_for=date(2026, 7, 1),
+            prompted_by=str(review_id),
+        ),
     )
     return [maca, single, bespoke]
 
@@ -152,7 +185,9 @@ def test_restart_keeps_reviews_and_audits_and_rebuild_gives_identical_rows(
     assert rebuilt == before
 
     # the restarted instance carries on where the first left off
-    again.case_reviews.assess_criteria(other, make_actors(again).business_manager, **SCR_FACTS)
+    again.case_reviews.assess_criteria(
+        other, make_actors(again).business_manager, AssessCriteria(**SCR_FACTS)
+    )
     assert again.read_models.case_review(str(other))["version"] == 2
     assert again.read_models.case_review(str(other))["required"] == "serious_case_review"
 
@@ -227,12 +262,16 @@ def test_extract_learning_into_a_subgroup_the_actor_may_not_write_records_nothin
     count, rows, events = event_count(ll), view_rows(ll.store.engine), trail(ll)
 
     with pytest.raises(Forbidden):
-        ll.case_reviews.extract_learning(rid, c, **learning(TRAINING, "subgroup_issues"))
+        ll.case_reviews.extract_learning(
+            rid, c, IdentifyNeed(**learning(TRAINING, "subgroup_issues"))
+        )
     with pytest.raises(InvalidField):
-        ll.case_reviews.extract_learning(rid, c, **learning(SCR, "participant_feedback"))
+        ll.case_reviews.extract_learning(
+            rid, c, IdentifyNeed(**learning(SCR, "participant_feedback"))
+        )
     with pytest.raises(Forbidden):
         ll.case_reviews.extract_learning(
-            rid, actors.training_contributor, **learning(TRAINING, "subgroup_issues")
+            rid, actors.training_contributor, IdentifyNeed(**learning(TRAINING, "subgroup_issues"))
         )
 
     assert event_count(ll) == count
@@ -241,7 +280,7 @@ def test_extract_learning_into_a_subgroup_the_actor_may_not_write_records_nothin
     assert ll.log.load(rid, CaseReview, "case review").learning == []
     assert ll.read_models.items(ll.learning.today()) == []
 
-    item_id = ll.case_reviews.extract_learning(rid, c, **learning())
+    item_id = ll.case_reviews.extract_learning(rid, c, IdentifyNeed(**learning()))
     assert [e["type"] for e in trail(ll)[len(events) :]] == ["Identified", "LearningLinked"]
     assert [i["id"] for i in ll.read_models.items(ll.learning.today())] == [str(item_id)]
 
@@ -259,7 +298,7 @@ def test_extract_learning_saves_item_and_link_together_when_the_review_moved_mea
     def draft_while_someone_else_writes(*args: Any, **kwargs: Any) -> Any:
         if not drafted:
             ll.case_reviews.reach_milestone(
-                rid, bm, milestone="ofsted_notified", reached_on=date(2026, 4, 21)
+                rid, bm, ReachMilestone(milestone="ofsted_notified", reached_on=date(2026, 4, 21))
             )
         item = draft(*args, **kwargs)
         drafted.append(item.id)
@@ -267,7 +306,7 @@ def test_extract_learning_saves_item_and_link_together_when_the_review_moved_mea
 
     monkeypatch.setattr(ll.learning, "draft", draft_while_someone_else_writes)
     count = len(trail(ll))
-    item_id = ll.case_reviews.extract_learning(rid, bm, **learning())
+    item_id = ll.case_reviews.extract_learning(rid, bm, IdentifyNeed(**learning()))
 
     assert len(drafted) == 2 and drafted[-1] == item_id
     # the milestone, then the item and the link (not the max log position: PostgreSQL's
@@ -311,7 +350,7 @@ def race_for_places(ll: Learnloop, actor: Any, monkeypatch: Any) -> list[Any]:
     def plan(n: int) -> None:
         try:
             results[n] = ll.audits.plan(
-                actor, kind=MACA, theme=f"Race {n}", planned_for=date(2026, 10, n + 1)
+                actor, PlanAudit(kind=MACA, theme=f"Race {n}", planned_for=date(2026, 10, n + 1))
             )
         except BaseException as error:
             results[n] = error
@@ -331,7 +370,9 @@ def test_two_requests_racing_for_the_last_place_in_the_year_get_it_once(
 ):
     bm = actors.business_manager
     for month in (5, 6, 7):
-        ll.audits.plan(bm, kind=MACA, theme=f"Month {month}", planned_for=date(2026, month, 1))
+        ll.audits.plan(
+            bm, PlanAudit(kind=MACA, theme=f"Month {month}", planned_for=date(2026, month, 1))
+        )
 
     results = race_for_places(ll, bm, monkeypatch)
 
@@ -352,8 +393,10 @@ def test_two_requests_racing_for_the_last_place_in_the_year_get_it_once(
     assert view_rows(ll.store.engine) == rows
 
     with pytest.raises(RuleViolation):
-        ll.audits.plan(bm, kind=MACA, theme="Fifth", planned_for=date(2026, 11, 1))
-    ll.audits.plan(bm, kind=MACA, theme="Fifth", planned_for=date(2026, 11, 1), override_reason="R")
+        ll.audits.plan(bm, PlanAudit(kind=MACA, theme="Fifth", planned_for=date(2026, 11, 1)))
+    ll.audits.plan(
+        bm, PlanAudit(kind=MACA, theme="Fifth", planned_for=date(2026, 11, 1), override_reason="R")
+    )
     assert len(ll.read_models.audits(2026)) == 5
 
 
@@ -384,7 +427,7 @@ def test_working_together_2023_requires_a_rapid_review_on_working_day_clocks(
     # Wed 1 Apr 2026; Good Friday 3 Apr and Easter Monday 6 Apr are not working days
     rid = notify(ll, bm, notified_on=date(2026, 4, 1))
     facts = {**SCR_FACTS, "concern_about_joint_working": False}  # not part of the 2023 test
-    assert reviews.assess_criteria(rid, bm, **facts) == "rapid_review"
+    assert reviews.assess_criteria(rid, bm, AssessCriteria(**facts)) == "rapid_review"
     doc = ll.read_models.case_review(str(rid))
     assert doc["required"] == "rapid_review"
     clocks = {c["name"]: c for c in doc["clocks"]}
@@ -403,9 +446,15 @@ def test_working_together_2023_requires_a_rapid_review_on_working_day_clocks(
     assert running[(str(rid), "rapid_review")]["kind"] == "clock"
 
     with pytest.raises(InvalidField):  # the 2013 framework's milestone
-        reviews.reach_milestone(rid, bm, milestone="ofsted_notified", reached_on="2026-04-02")
-    reviews.reach_milestone(rid, bm, milestone="panel_notified", reached_on=date(2026, 4, 8))
-    reviews.reach_milestone(rid, bm, milestone="rapid_review_completed", reached_on="2026-04-22")
+        reviews.reach_milestone(
+            rid, bm, ReachMilestone(milestone="ofsted_notified", reached_on=date(2026, 4, 2))
+        )
+    reviews.reach_milestone(
+        rid, bm, ReachMilestone(milestone="panel_notified", reached_on=date(2026, 4, 8))
+    )
+    reviews.reach_milestone(
+        rid, bm, ReachMilestone(milestone="rapid_review_completed", reached_on=date(2026, 4, 22))
+    )
     clocks = {c["name"]: c for c in ll.read_models.case_review(str(rid))["clocks"]}
     assert clocks["panel_notification"]["met_on"] == "2026-04-08"
     assert clocks["rapid_review"]["met_on"] == "2026-04-22"
@@ -417,18 +466,26 @@ def test_working_together_2023_requires_a_rapid_review_on_working_day_clocks(
     assert ll.read_models.follow_ups(today, date(2027, 1, 1)) == []
 
     with pytest.raises(RuleViolation, match="rapid_review"):
-        reviews.decide(rid, bm, review_type="learning_review", rationale="Proportionate")
+        reviews.decide(
+            rid, bm, DecideReview(review_type="learning_review", rationale="Proportionate")
+        )
     with pytest.raises(InvalidField):
-        reviews.decide(rid, bm, review_type="serious_case_review", rationale="2013 type")
+        reviews.decide(
+            rid, bm, DecideReview(review_type="serious_case_review", rationale="2013 type")
+        )
     lcspr = "local_child_safeguarding_practice_review"
-    reviews.decide(rid, bm, review_type=lcspr, rationale="The Panel agreed")
+    reviews.decide(rid, bm, DecideReview(review_type=lcspr, rationale="The Panel agreed"))
     doc = ll.read_models.case_review(str(rid))
     assert doc["decision"]["departure"] is False
     clocks = {c["name"]: c for c in doc["clocks"]}
     assert clocks["lcspr_publication"]["due"] == "2026-10-30"  # 182 days from 1 May
     with pytest.raises(RuleViolation, match="independent"):
         reviews.choose_methodology(
-            rid, bm, method="silp", lead_reviewer="Manager", lead_reviewer_independent=False
+            rid,
+            bm,
+            ChooseMethodology(
+                method="silp", lead_reviewer="Manager", lead_reviewer_independent=False
+            ),
         )
 
 
@@ -445,5 +502,5 @@ def test_working_together_2023_criteria(open_learnloop, make_actors):
     ]
     for facts, required in cases:
         rid = notify(ll, bm)
-        assert ll.case_reviews.assess_criteria(rid, bm, **facts) == required, facts
+        assert ll.case_reviews.assess_criteria(rid, bm, AssessCriteria(**facts)) == required, facts
         assert ll.read_models.case_review(str(rid))["required"] == required

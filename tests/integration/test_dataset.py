@@ -13,12 +13,14 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 
 from adapters.bootstrap import Learnloop
+from domain.commands.indicator import CorrectValue, DefineIndicator, SubmitValue
+from domain.commands.learning_item import CloseItem, DefineMeasure, IdentifyNeed, IndicatorTarget
 from domain.errors import InvalidField, RuleViolation
 from domain.learning_item import LearningItem
 from projections import dataset_view
 from projections.dataset_view import IndicatorMeasures, IndicatorView
 from projections.projector import Projector
-from services.dataset import Dataset, NewValue, SubmissionsRefused
+from services.dataset import Dataset, SubmissionsRefused
 from services.errors import Forbidden, NotFound
 
 SCR = "serious-case-review"
@@ -62,24 +64,34 @@ def define(ll, actor, **overrides: Any) -> None:
         "polarity": "lower_is_better",
         "major_change_pct": 10,
     }
-    ll.dataset.define_indicator(actor, **{**fields, **overrides})
+    ll.dataset.define_indicator(actor, DefineIndicator(**{**fields, **overrides}))
 
 
-def submit(ll, actor, period, value, agency=POLICE, code="CP-01", **fields):
-    return ll.dataset.submit_value(actor, code, period=period, agency=agency, value=value, **fields)
+def submit(ll, actor, period, value, agency=POLICE, code="CP-01", correction_reason=None, **fields):
+    """A value, or with `correction_reason` a correction of the value already submitted."""
+    value_fields = {"indicator": code, "period": period, "agency": agency, "value": value}
+    if correction_reason is None:
+        return ll.dataset.submit_value(actor, SubmitValue(**value_fields, **fields))
+    command = CorrectValue(**value_fields, **fields, reason=correction_reason)
+    return ll.dataset.submit_value(actor, command)
 
 
 def linked_item(ll, actor, target=40, **link: Any) -> tuple[Any, str]:
     item = ll.learning.identify(
-        actor, subgroup=SCR, title="Plans", description="d", source_kind="local_serious_case_review"
+        actor,
+        IdentifyNeed(
+            subgroup=SCR, title="Plans", description="d", source_kind="local_serious_case_review"
+        ),
     )
     measure = ll.learning.define_measure(
         item,
         actor,
-        kind="evaluation_workshop",
-        description="Fewer children need a plan",
-        review_due=date(2026, 12, 31),
-        indicator={"code": "cp-01", "target": target, **link},
+        DefineMeasure(
+            kind="evaluation_workshop",
+            description="Fewer children need a plan",
+            review_due=date(2026, 12, 31),
+            indicator=IndicatorTarget(**{"code": "cp-01", "target": target, **link}),
+        ),
     )
     return item, measure
 
@@ -181,7 +193,7 @@ def test_a_measure_is_met_when_its_indicator_reaches_the_target_and_not_met_when
 
     submit(ll, monitor, "2026-Q3", 40, correction_reason="One district's returns were late")
     assert measure_doc(ll, item, measure)["outcome"] == "met"
-    ll.learning.close_item(item, actors.chair, summary="Fewer plans")
+    ll.learning.close_item(item, actors.chair, CloseItem(summary="Fewer plans"))
     submit(ll, monitor, "2026-Q4", 50)  # a closed item is left alone
     assert measure_doc(ll, item, measure)["outcome"] == "met"
 
@@ -190,18 +202,19 @@ def test_a_measure_naming_an_agency_follows_only_that_agencys_values(ll, monitor
     define(ll, monitor, code="EHA-03", polarity="higher_is_better")
     item = ll.learning.identify(
         actors.contributor,
-        subgroup=SCR,
-        title="t",
-        description="d",
-        source_kind="local_serious_case_review",
+        IdentifyNeed(
+            subgroup=SCR, title="t", description="d", source_kind="local_serious_case_review"
+        ),
     )
     measure = ll.learning.define_measure(
         item,
         actors.contributor,
-        kind="evaluation_workshop",
-        description="More early help assessments",
-        review_due=date(2026, 12, 31),
-        indicator={"code": "eha-03", "target": 100, "agency": HEALTH},
+        DefineMeasure(
+            kind="evaluation_workshop",
+            description="More early help assessments",
+            review_due=date(2026, 12, 31),
+            indicator=IndicatorTarget(code="eha-03", target=100, agency=HEALTH),
+        ),
     )
     submit(ll, monitor, "2026-Q1", 150, code="EHA-03")
     assert measure_doc(ll, item, measure)["outcome"] is None
@@ -250,16 +263,16 @@ def test_a_batch_is_recorded_whole_or_not_at_all(ll, monitor, actors, event_coun
     define(ll, monitor)
     item, measure = linked_item(ll, actors.contributor)
     good = [
-        NewValue("CP-01", "2026-Q1", POLICE, "45"),
-        NewValue("cp-01", "2026-Q2", POLICE, 39),
+        SubmitValue(indicator="CP-01", period="2026-Q1", agency=POLICE, value=45.0),
+        SubmitValue(indicator="cp-01", period="2026-Q2", agency=POLICE, value=39),
     ]
     bad = [
         *good,
-        NewValue("CP-01", "2026-Q5", POLICE, 1),
-        NewValue("CP-01", "2026-Q3", POLICE, "n/a"),
-        NewValue("CP-99", "2026-Q3", POLICE, 1),
-        NewValue("CP-01", "2026-Q1", POLICE, 46),
-        NewValue("CP-01", "2026-Q3", "nowhere", 1),
+        SubmitValue(indicator="CP-01", period="2026-Q5", agency=POLICE, value=1),
+        SubmitValue(indicator="CP-01", period="2026-Q3", agency=POLICE, value=float("nan")),
+        SubmitValue(indicator="CP-99", period="2026-Q3", agency=POLICE, value=1),
+        SubmitValue(indicator="CP-01", period="2026-Q1", agency=POLICE, value=46),
+        SubmitValue(indicator="CP-01", period="2026-Q3", agency="nowhere", value=1),
     ]
     before = event_count(ll)
     with pytest.raises(SubmissionsRefused) as refused:
@@ -296,7 +309,10 @@ def test_a_measure_recorded_before_indicators_existed_still_loads(ll, actors):
     """A MeasureDefined as version 1 wrote it (no `indicator`, no class_version) upcasts."""
     actor = actors.contributor
     item = ll.learning.identify(
-        actor, subgroup=SCR, title="t", description="d", source_kind="local_serious_case_review"
+        actor,
+        IdentifyNeed(
+            subgroup=SCR, title="t", description="d", source_kind="local_serious_case_review"
+        ),
     )
     state = {
         "timestamp": ll.clock(),

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from eventsourcing.cryptography import AESCipher
 
 from adapters.persistence.integrity import verify
+from domain.commands.learning_item import IdentifyNeed
 
 TITLE = "Escalation-between-agencies-9f3c"
 
@@ -18,10 +19,12 @@ def _stored_bytes(ll) -> list[bytes]:
 def _identify(ll, actor):
     return ll.learning.identify(
         actor,
-        subgroup="serious-case-review",
-        title=TITLE,
-        description="",
-        source_kind="local_serious_case_review",
+        IdentifyNeed(
+            subgroup="serious-case-review",
+            title=TITLE,
+            description="",
+            source_kind="local_serious_case_review",
+        ),
     )
 
 

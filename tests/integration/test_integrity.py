@@ -20,6 +20,7 @@ from eventsourcing.persistence import IntegrityError
 
 from adapters.bootstrap import Learnloop
 from adapters.persistence.integrity import CHAIN_TABLE, GENESIS, Digest, head_digest, verify
+from domain.commands.learning_item import ChooseMeans, IdentifyNeed, ReportProgress
 
 SCR = "serious-case-review"
 SOURCE = "local_serious_case_review"
@@ -33,13 +34,18 @@ def fill(ll: Learnloop, actor: Any, items: int) -> int:
     """Four events an item (identified, means chosen, two progress reports); the head position."""
     for n in range(items):
         item = ll.learning.identify(
-            actor, title=f"Learning {n}", subgroup=SCR, description="d", source_kind=SOURCE
+            actor,
+            IdentifyNeed(title=f"Learning {n}", subgroup=SCR, description="d", source_kind=SOURCE),
         )
         action = ll.learning.choose_means(
-            item, actor, means=MEANS, description="Revise policy", owner="LSCB", due=DUE
+            item,
+            actor,
+            ChooseMeans(means=MEANS, description="Revise policy", owner="LSCB", due=DUE),
         )
         for status in ("at_risk", "on_track"):
-            ll.learning.report_progress(item, action, actor, status=status, note=status)
+            ll.learning.report_progress(
+                item, actor, ReportProgress(action_id=action, status=status, note=status)
+            )
     return ll.log.recorder.max_notification_id() or 0
 
 

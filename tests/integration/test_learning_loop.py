@@ -15,6 +15,16 @@ from uuid import UUID
 import pytest
 
 from adapters.bootstrap import Learnloop
+from domain.commands.learning_item import (
+    ChooseMeans,
+    CloseItem,
+    CorrectItem,
+    DefineMeasure,
+    IdentifyNeed,
+    RecordEvidence,
+    ReopenItem,
+    ReportProgress,
+)
 from domain.errors import InvalidField, RuleViolation, UnknownPart
 from projections import item_summary
 from projections.queries import AuditFilter
@@ -29,7 +39,7 @@ MEASURE = "evaluation_workshop"
 
 def identify(ll: Learnloop, actor: Any, title: str = "Escalation was slow", **fields: Any) -> UUID:
     values = {"subgroup": SCR, "description": "Agencies did not escalate", "source_kind": SOURCE}
-    return ll.learning.identify(actor, title=title, **{**values, **fields})
+    return ll.learning.identify(actor, IdentifyNeed(title=title, **{**values, **fields}))
 
 
 def without_rag(doc: dict[str, Any]) -> dict[str, Any]:
@@ -75,7 +85,9 @@ def test_full_loop_shows_each_step_at_once(ll, actors, clock):
     clock.advance(days=1)
     due = date(2026, 6, 30)
     action = ll.learning.choose_means(
-        item_id, c, means=MEANS, description="Revise escalation policy", owner="LSCB", due=due
+        item_id,
+        c,
+        ChooseMeans(means=MEANS, description="Revise escalation policy", owner="LSCB", due=due),
     )
     doc = seen(item_id)
     assert doc["stage"] == "improvement"
@@ -99,7 +111,9 @@ def test_full_loop_shows_each_step_at_once(ll, actors, clock):
     ]
 
     clock.advance(days=1)
-    ll.learning.report_progress(item_id, action, c, status="at_risk", note="short of staff")
+    ll.learning.report_progress(
+        item_id, c, ReportProgress(action_id=action, status="at_risk", note="short of staff")
+    )
     doc = seen(item_id)
     assert (doc["stage"], doc["rag"], doc["actions"][0]["status"]) == (
         "improvement",
@@ -107,7 +121,9 @@ def test_full_loop_shows_each_step_at_once(ll, actors, clock):
         "at_risk",
     )
 
-    ll.learning.report_progress(item_id, action, c, status="complete", note="policy published")
+    ll.learning.report_progress(
+        item_id, c, ReportProgress(action_id=action, status="complete", note="policy published")
+    )
     doc = seen(item_id)
     assert (doc["stage"], doc["rag"], doc["version"]) == ("effectiveness", None, 4)
     assert ll.read_models.follow_ups(today(), due) == []
@@ -116,9 +132,9 @@ def test_full_loop_shows_each_step_at_once(ll, actors, clock):
     measure = ll.learning.define_measure(
         item_id,
         c,
-        kind=MEASURE,
-        description="Workshop with practitioners",
-        review_due=date(2026, 9, 1),
+        DefineMeasure(
+            kind=MEASURE, description="Workshop with practitioners", review_due=date(2026, 9, 1)
+        ),
     )
     doc = seen(item_id)
     assert doc["measures"][0]["id"] == measure
@@ -130,14 +146,20 @@ def test_full_loop_shows_each_step_at_once(ll, actors, clock):
 
     clock.advance(days=30)
     ll.learning.record_evidence(
-        item_id, measure, c, outcome="met", summary="Practitioners escalate", reference="WS-1"
+        item_id,
+        c,
+        RecordEvidence(
+            measure_id=measure, outcome="met", summary="Practitioners escalate", reference="WS-1"
+        ),
     )
     doc = seen(item_id)
     assert doc["measures"][0]["outcome"] == "met"
     assert doc["measures"][0]["evidence"][0]["recorded_by"] == c.as_record()
     assert ll.read_models.follow_ups(today(), date(2026, 9, 1)) == []
 
-    ll.learning.close_item(item_id, chair, summary="Learning embedded", override_reason=None)
+    ll.learning.close_item(
+        item_id, chair, CloseItem(summary="Learning embedded", override_reason=None)
+    )
     doc = seen(item_id)
     assert doc["stage"] == "closed"
     assert doc["closed_at"] == clock.now.isoformat()
@@ -161,21 +183,23 @@ def test_reopen_and_correct_show_at_once(ll, actors):
     today = ll.learning.today()
     item_id = identify(ll, c)
     action = ll.learning.choose_means(
-        item_id, c, means=MEANS, description="d", owner="o", due=today + timedelta(days=10)
+        item_id,
+        c,
+        ChooseMeans(means=MEANS, description="d", owner="o", due=today + timedelta(days=10)),
     )
     ll.learning.correct(
-        item_id, c, title="Escalation was too slow", description=None, reason="typo"
+        item_id, c, CorrectItem(title="Escalation was too slow", description=None, reason="typo")
     )
     doc = ll.read_models.item(str(item_id), today)
     assert doc["title"] == "Escalation was too slow"
     assert ll.read_models.follow_ups(today, today + timedelta(days=10))[0]["item_title"] == (
         "Escalation was too slow"
     )
-    ll.learning.close_item(item_id, bm, summary="Stopped", override_reason="Superseded")
+    ll.learning.close_item(item_id, bm, CloseItem(summary="Stopped", override_reason="Superseded"))
     doc = ll.read_models.item(str(item_id), today)
     assert doc["closure"] == {"summary": "Stopped", "override_reason": "Superseded"}
     assert ll.read_models.follow_ups(today, today + timedelta(days=10)) == []
-    ll.learning.reopen_item(item_id, chair, reason="Not finished")
+    ll.learning.reopen_item(item_id, chair, ReopenItem(reason="Not finished"))
     doc = ll.read_models.item(str(item_id), today)
     assert (doc["stage"], doc["closed_at"], doc["closure"]) == ("improvement", None, None)
     assert [f["target_id"] for f in ll.read_models.follow_ups(today, today + timedelta(10))] == [
@@ -188,30 +212,35 @@ def run_loop(ll: Learnloop, actors: Any, clock: Any) -> list[UUID]:
     c, chair, t = actors.contributor, actors.chair, actors.training_contributor
     done = identify(ll, c)
     action = ll.learning.choose_means(
-        done, c, means=MEANS, description="d", owner="o", due=date(2026, 5, 20)
+        done, c, ChooseMeans(means=MEANS, description="d", owner="o", due=date(2026, 5, 20))
     )
     clock.advance(days=2)
-    ll.learning.report_progress(done, action, c, status="complete", note="n")
-    measure = ll.learning.define_measure(
-        done, c, kind=MEASURE, description="m", review_due=date(2026, 7, 1)
+    ll.learning.report_progress(
+        done, c, ReportProgress(action_id=action, status="complete", note="n")
     )
-    ll.learning.record_evidence(done, measure, c, outcome="met", summary="s", reference=None)
-    ll.learning.close_item(done, chair, summary="done", override_reason=None)
+    measure = ll.learning.define_measure(
+        done, c, DefineMeasure(kind=MEASURE, description="m", review_due=date(2026, 7, 1))
+    )
+    ll.learning.record_evidence(
+        done, c, RecordEvidence(measure_id=measure, outcome="met", summary="s", reference=None)
+    )
+    ll.learning.close_item(done, chair, CloseItem(summary="done", override_reason=None))
     clock.advance(days=1)
     open_item = ll.learning.identify(
         t,
-        subgroup=TRAINING,
-        title="Course feedback",
-        description="",
-        source_kind="participant_feedback",
+        IdentifyNeed(
+            subgroup=TRAINING,
+            title="Course feedback",
+            description="",
+            source_kind="participant_feedback",
+        ),
     )
     ll.learning.choose_means(
         open_item,
         t,
-        means="course_content_update",
-        description="d",
-        owner="o",
-        due=date(2026, 5, 10),
+        ChooseMeans(
+            means="course_content_update", description="d", owner="o", due=date(2026, 5, 10)
+        ),
     )
     return [done, open_item]
 
@@ -254,10 +283,7 @@ def _refusals() -> dict[str, tuple[type[Exception], Callable[..., Any]]]:
         return ll.learning.choose_means(
             s["open"],
             a.contributor,
-            means=MEANS,
-            description="d",
-            owner="o",
-            due=date(2026, 4, 30),
+            ChooseMeans(means=MEANS, description="d", owner="o", due=date(2026, 4, 30)),
         )
 
     return {
@@ -269,59 +295,65 @@ def _refusals() -> dict[str, tuple[type[Exception], Callable[..., Any]]]:
         "close without met": (
             RuleViolation,
             lambda ll, a, s: ll.learning.close_item(
-                s["open"], a.chair, summary="x", override_reason=None
+                s["open"], a.chair, CloseItem(summary="x", override_reason=None)
             ),
         ),
         "chair closes by override": (
             RuleViolation,
             lambda ll, a, s: ll.learning.close_item(
-                s["open"], a.chair, summary="x", override_reason="because"
+                s["open"], a.chair, CloseItem(summary="x", override_reason="because")
             ),
         ),
         "command on closed item": (
             RuleViolation,
             lambda ll, a, s: ll.learning.report_progress(
-                s["closed"], s["closed_action"], a.contributor, status="on_track", note=""
+                s["closed"],
+                a.contributor,
+                ReportProgress(action_id=s["closed_action"], status="on_track", note=""),
             ),
         ),
         "reopen an open item": (
             RuleViolation,
-            lambda ll, a, s: ll.learning.reopen_item(s["open"], a.chair, reason="why"),
+            lambda ll, a, s: ll.learning.reopen_item(s["open"], a.chair, ReopenItem(reason="why")),
         ),
         "unknown action": (
             UnknownPart,
             lambda ll, a, s: ll.learning.report_progress(
-                s["open"], "no-such-action", a.contributor, status="on_track", note=""
+                s["open"],
+                a.contributor,
+                ReportProgress(action_id="no-such-action", status="on_track", note=""),
             ),
         ),
         "inspector identifies": (Forbidden, lambda ll, a, s: identify(ll, a.inspector)),
         "inspector reports progress": (
             Forbidden,
             lambda ll, a, s: ll.learning.report_progress(
-                s["open"], s["action"], a.inspector, status="on_track", note=""
+                s["open"],
+                a.inspector,
+                ReportProgress(action_id=s["action"], status="on_track", note=""),
             ),
         ),
         "contributor of another subgroup": (
             Forbidden,
             lambda ll, a, s: ll.learning.report_progress(
-                s["open"], s["action"], a.training_contributor, status="on_track", note=""
+                s["open"],
+                a.training_contributor,
+                ReportProgress(action_id=s["action"], status="on_track", note=""),
             ),
         ),
         "contributor closes": (
             Forbidden,
             lambda ll, a, s: ll.learning.close_item(
-                s["open"], a.contributor, summary="x", override_reason=None
+                s["open"], a.contributor, CloseItem(summary="x", override_reason=None)
             ),
         ),
         "stale expected version": (
             VersionMismatch,
             lambda ll, a, s: ll.learning.report_progress(
                 s["open"],
-                s["action"],
                 a.contributor,
+                ReportProgress(action_id=s["action"], status="complete", note=""),
                 expected_version=2,
-                status="complete",
-                note="",
             ),
         ),
     }
@@ -336,19 +368,25 @@ def test_refused_command_records_nothing(ll, actors, refusal, view_rows, event_c
     due = date(2026, 6, 1)
     state = {"open": identify(ll, c), "closed": identify(ll, c, title="Closed one")}
     state["action"] = ll.learning.choose_means(
-        state["open"], c, means=MEANS, description="d", owner="o", due=due
+        state["open"], c, ChooseMeans(means=MEANS, description="d", owner="o", due=due)
     )
-    ll.learning.report_progress(state["open"], state["action"], c, status="on_track", note="")
+    ll.learning.report_progress(
+        state["open"], c, ReportProgress(action_id=state["action"], status="on_track", note="")
+    )
     measure = ll.learning.define_measure(
-        state["open"], c, kind=MEASURE, description="m", review_due=due
+        state["open"], c, DefineMeasure(kind=MEASURE, description="m", review_due=due)
     )
     ll.learning.record_evidence(
-        state["open"], measure, c, outcome="not_met", summary="s", reference=None
+        state["open"],
+        c,
+        RecordEvidence(measure_id=measure, outcome="not_met", summary="s", reference=None),
     )
     state["closed_action"] = ll.learning.choose_means(
-        state["closed"], c, means=MEANS, description="d", owner="o", due=due
+        state["closed"], c, ChooseMeans(means=MEANS, description="d", owner="o", due=due)
     )
-    ll.learning.close_item(state["closed"], bm, summary="x", override_reason="superseded")
+    ll.learning.close_item(
+        state["closed"], bm, CloseItem(summary="x", override_reason="superseded")
+    )
     count, rows = event_count(ll), view_rows(ll.store.engine)
     histories = {k: ll.read_models.history(str(state[k])) for k in ("open", "closed")}
     versions = {k: ll.log.repository.get(state[k]).version for k in ("open", "closed")}
@@ -376,21 +414,31 @@ def test_events_until_gives_the_item_as_it_stood(ll, actors, clock):
 
     action = step(
         lambda: ll.learning.choose_means(
-            item_id, c, means=MEANS, description="d", owner="o", due=date(2026, 6, 1)
+            item_id, c, ChooseMeans(means=MEANS, description="d", owner="o", due=date(2026, 6, 1))
         )
     )
-    step(lambda: ll.learning.report_progress(item_id, action, c, status="complete", note="n"))
+    step(
+        lambda: ll.learning.report_progress(
+            item_id, c, ReportProgress(action_id=action, status="complete", note="n")
+        )
+    )
     measure = step(
         lambda: ll.learning.define_measure(
-            item_id, c, kind=MEASURE, description="m", review_due=date(2026, 6, 1)
+            item_id, c, DefineMeasure(kind=MEASURE, description="m", review_due=date(2026, 6, 1))
         )
     )
     step(
         lambda: ll.learning.record_evidence(
-            item_id, measure, c, outcome="met", summary="s", reference=None
+            item_id,
+            c,
+            RecordEvidence(measure_id=measure, outcome="met", summary="s", reference=None),
         )
     )
-    step(lambda: ll.learning.close_item(item_id, chair, summary="done", override_reason=None))
+    step(
+        lambda: ll.learning.close_item(
+            item_id, chair, CloseItem(summary="done", override_reason=None)
+        )
+    )
 
     for version, (moment, doc) in enumerate(moments, start=1):
         for at in (moment, moment + timedelta(hours=4, minutes=59)):
@@ -407,7 +455,9 @@ def test_audit_trail_pages_through_every_event_with_filters(ll, actors, clock, e
     item_ids = run_loop(ll, actors, clock)
     clock.advance(days=3)
     ll.learning.correct(
-        item_ids[1], actors.business_manager, title="Course feedback!", description=None, reason="r"
+        item_ids[1],
+        actors.business_manager,
+        CorrectItem(title="Course feedback!", description=None, reason="r"),
     )
     count = event_count(ll)
 
@@ -461,13 +511,13 @@ def test_follow_ups_within_days_and_overdue_as_the_clock_moves(ll, actors, clock
     c = actors.contributor
     item_id = identify(ll, c)
     soon = ll.learning.choose_means(
-        item_id, c, means=MEANS, description="soon", owner="o", due=date(2026, 5, 8)
+        item_id, c, ChooseMeans(means=MEANS, description="soon", owner="o", due=date(2026, 5, 8))
     )
     later = ll.learning.choose_means(
-        item_id, c, means=MEANS, description="later", owner="o", due=date(2026, 6, 15)
+        item_id, c, ChooseMeans(means=MEANS, description="later", owner="o", due=date(2026, 6, 15))
     )
     measure = ll.learning.define_measure(
-        item_id, c, kind=MEASURE, description="m", review_due=date(2026, 5, 20)
+        item_id, c, DefineMeasure(kind=MEASURE, description="m", review_due=date(2026, 5, 20))
     )
 
     def within(days: int) -> list[tuple[str, bool]]:
@@ -497,13 +547,19 @@ def test_follow_ups_within_days_and_overdue_as_the_clock_moves(ll, actors, clock
         str(item_id)
     ]
 
-    ll.learning.report_progress(item_id, soon, c, status="complete", note="done late")
+    ll.learning.report_progress(
+        item_id, c, ReportProgress(action_id=soon, status="complete", note="done late")
+    )
     ll.learning.record_evidence(
-        item_id, measure, c, outcome="partly_met", summary="s", reference=None
+        item_id,
+        c,
+        RecordEvidence(measure_id=measure, outcome="partly_met", summary="s", reference=None),
     )
     clock.advance(days=20)
     assert within(0) == [(measure, True)]
-    ll.learning.record_evidence(item_id, measure, c, outcome="met", summary="s", reference=None)
+    ll.learning.record_evidence(
+        item_id, c, RecordEvidence(measure_id=measure, outcome="met", summary="s", reference=None)
+    )
     assert within(0) == []
     assert within(30) == [(later, False)]
 
@@ -521,7 +577,9 @@ def test_concurrent_commands_each_read_their_own_writes(ll, actors, view_rows, e
                 item_id = identify(ll, c, title=f"Worker {worker} item {n}")
                 assert ll.read_models.item(str(item_id), today)["version"] == 1
                 ll.learning.choose_means(
-                    item_id, c, means=MEANS, description="d", owner="o", due=date(2026, 6, 1)
+                    item_id,
+                    c,
+                    ChooseMeans(means=MEANS, description="d", owner="o", due=date(2026, 6, 1)),
                 )
                 assert ll.read_models.item(str(item_id), today)["stage"] == "improvement"
         except BaseException as error:

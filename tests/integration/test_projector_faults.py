@@ -23,6 +23,14 @@ import sqlalchemy as sa
 
 from adapters.bootstrap import Learnloop, bootstrap
 from adapters.settings import Settings
+from domain.commands.learning_item import (
+    ChooseMeans,
+    CloseItem,
+    DefineMeasure,
+    IdentifyNeed,
+    RecordEvidence,
+    ReportProgress,
+)
 from projections import item_summary, schema
 from projections.projector import Projector
 from projections.views import ItemSummaryView, View
@@ -40,31 +48,39 @@ def record_backlog(ll: Learnloop, actor: Any, clock: Any, items: int) -> int:
         clock.advance(hours=1)
         item = ll.learning.identify(
             actor,
-            subgroup=SCR,
-            title=f"Item {n}",
-            description="d",
-            source_kind="local_serious_case_review",
+            IdentifyNeed(
+                subgroup=SCR,
+                title=f"Item {n}",
+                description="d",
+                source_kind="local_serious_case_review",
+            ),
         )
         due = ll.learning.today() + timedelta(days=n)
         action = ll.learning.choose_means(
-            item, actor, means=MEANS, description="a", owner="o", due=due
+            item, actor, ChooseMeans(means=MEANS, description="a", owner="o", due=due)
         )
-        ll.learning.report_progress(item, action, actor, status="at_risk", note="")
+        ll.learning.report_progress(
+            item, actor, ReportProgress(action_id=action, status="at_risk", note="")
+        )
         if n % 3:
-            ll.learning.report_progress(item, action, actor, status="complete", note="")
+            ll.learning.report_progress(
+                item, actor, ReportProgress(action_id=action, status="complete", note="")
+            )
         measure = ll.learning.define_measure(
-            item, actor, kind=MEASURE, description="m", review_due=due
+            item, actor, DefineMeasure(kind=MEASURE, description="m", review_due=due)
         )
         ll.learning.record_evidence(
             item,
-            measure,
             actor,
-            outcome="met" if n % 2 else "not_met",
-            summary="s",
-            reference=None,
+            RecordEvidence(
+                measure_id=measure,
+                outcome="met" if n % 2 else "not_met",
+                summary="s",
+                reference=None,
+            ),
         )
         if n % 2:
-            ll.learning.close_item(item, actor, summary="done", override_reason=None)
+            ll.learning.close_item(item, actor, CloseItem(summary="done", override_reason=None))
     return ll.log.recorder.max_notification_id() or 0
 
 
@@ -244,11 +260,14 @@ def test_a_projector_overlapping_another_discards_its_stale_batch(ll, actors, cl
     """
     bm = actors.business_manager
     item = ll.learning.identify(
-        bm, subgroup=SCR, title="t", description="d", source_kind="local_serious_case_review"
+        bm,
+        IdentifyNeed(
+            subgroup=SCR, title="t", description="d", source_kind="local_serious_case_review"
+        ),
     )
     ll.log.on_recorded = lambda position: None
     ll.learning.choose_means(
-        item, bm, means=MEANS, description="a", owner="o", due=date(2026, 6, 1)
+        item, bm, ChooseMeans(means=MEANS, description="a", owner="o", due=date(2026, 6, 1))
     )
     count = ll.log.recorder.max_notification_id()
     paused = Pauses(ll.log.recorder)

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from domain.commands.learning_item import ChooseMeans, IdentifyNeed, ReportProgress
 from projections import schema
 
 SCR = "serious-case-review"
@@ -25,15 +26,19 @@ def record(ll: Any, actor: Any, items: int) -> int:
     for n in range(items):
         item = ll.learning.identify(
             actor,
-            subgroup=SCR,
-            title=f"t{n}",
-            description="d",
-            source_kind="local_serious_case_review",
+            IdentifyNeed(
+                subgroup=SCR,
+                title=f"t{n}",
+                description="d",
+                source_kind="local_serious_case_review",
+            ),
         )
         action = ll.learning.choose_means(
-            item, actor, means=MEANS, description="a", owner="o", due=date(2026, 6, 1)
+            item, actor, ChooseMeans(means=MEANS, description="a", owner="o", due=date(2026, 6, 1))
         )
-        ll.learning.report_progress(item, action, actor, status="at_risk", note="")
+        ll.learning.report_progress(
+            item, actor, ReportProgress(action_id=action, status="at_risk", note="")
+        )
     return ll.log.recorder.max_notification_id() or 0
 
 

@@ -13,6 +13,16 @@ from hypothesis import strategies as st
 from adapters.bootstrap import Learnloop, bootstrap
 from adapters.settings import Settings
 from domain import loop
+from domain.commands.learning_item import (
+    ChooseMeans,
+    CloseItem,
+    CorrectItem,
+    DefineMeasure,
+    IdentifyNeed,
+    RecordEvidence,
+    ReopenItem,
+    ReportProgress,
+)
 from domain.errors import DomainError
 from services.errors import Forbidden
 
@@ -115,10 +125,12 @@ class World:
                 self.items.append(
                     learning.identify(
                         who,
-                        subgroup=args[1],
-                        title=f"t{args[3]}",
-                        description=args[3],
-                        source_kind=source.slug,
+                        IdentifyNeed(
+                            subgroup=args[1],
+                            title=f"t{args[3]}",
+                            description=args[3],
+                            source_kind=source.slug,
+                        ),
                     )
                 )
                 return
@@ -132,7 +144,9 @@ class World:
                     means = rules.means_of_improvement[args[2] % len(rules.means_of_improvement)]
                     self.actions.setdefault(item_id, []).append(
                         learning.choose_means(
-                            item_id, who, means=means.slug, description="d", owner="o", due=due
+                            item_id,
+                            who,
+                            ChooseMeans(means=means.slug, description="d", owner="o", due=due),
                         )
                     )
                 else:
@@ -141,9 +155,11 @@ class World:
                         learning.define_measure(
                             item_id,
                             who,
-                            kind=kinds[args[2] % len(kinds)].slug,
-                            description="m",
-                            review_due=due,
+                            DefineMeasure(
+                                kind=kinds[args[2] % len(kinds)].slug,
+                                description="m",
+                                review_due=due,
+                            ),
                         )
                     )
             elif kind == "nudge":
@@ -151,20 +167,30 @@ class World:
                     self.run(self.next_step(item_id, args[0]))
             elif kind == "progress":
                 action = self.part(self.actions.get(item_id, []), args[2])
-                learning.report_progress(item_id, action, who, status=args[3], note="")
+                learning.report_progress(
+                    item_id, who, ReportProgress(action_id=action, status=args[3], note="")
+                )
             elif kind == "evidence":
                 measure = self.part(self.measures.get(item_id, []), args[2])
                 learning.record_evidence(
-                    item_id, measure, who, outcome=args[3], summary="s", reference=None
+                    item_id,
+                    who,
+                    RecordEvidence(
+                        measure_id=measure, outcome=args[3], summary="s", reference=None
+                    ),
                 )
             elif kind == "close":
                 learning.close_item(
-                    item_id, who, summary="s", override_reason="override" if args[2] else None
+                    item_id,
+                    who,
+                    CloseItem(summary="s", override_reason="override" if args[2] else None),
                 )
             elif kind == "reopen":
-                learning.reopen_item(item_id, who, reason=args[2])
+                learning.reopen_item(item_id, who, ReopenItem(reason=args[2]))
             elif kind == "correct":
-                learning.correct(item_id, who, title=args[2], description=args[3], reason="r")
+                learning.correct(
+                    item_id, who, CorrectItem(title=args[2], description=args[3], reason="r")
+                )
         except (DomainError, Forbidden):
             pass
 

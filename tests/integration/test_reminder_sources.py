@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from adapters.bootstrap import Learnloop
+from domain.commands.learning_item import ChooseMeans, IdentifyNeed, ReportProgress
 
 SCR = "serious-case-review"
 MEANS = "implementation_of_recommendations"
@@ -17,13 +18,20 @@ def test_the_sweep_reads_targets_due_by_a_day_and_pending_targets_by_id(
     c = actors.contributor
     today = ll.learning.today()
     item = ll.learning.identify(
-        c, subgroup=SCR, title="t", description="d", source_kind="local_serious_case_review"
+        c,
+        IdentifyNeed(
+            subgroup=SCR, title="t", description="d", source_kind="local_serious_case_review"
+        ),
     )
     soon = ll.learning.choose_means(
-        item, c, means=MEANS, description="soon", owner="o", due=today + timedelta(days=5)
+        item,
+        c,
+        ChooseMeans(means=MEANS, description="soon", owner="o", due=today + timedelta(days=5)),
     )
     later = ll.learning.choose_means(
-        item, c, means=MEANS, description="later", owner="o", due=today + timedelta(days=200)
+        item,
+        c,
+        ChooseMeans(means=MEANS, description="later", owner="o", due=today + timedelta(days=200)),
     )
     sources = ll.reminders.sources
 
@@ -36,5 +44,7 @@ def test_the_sweep_reads_targets_due_by_a_day_and_pending_targets_by_id(
         (soon, today + timedelta(days=5)),
         (later, today + timedelta(days=200)),
     }
-    ll.learning.report_progress(item, soon, c, status="complete", note="done")
+    ll.learning.report_progress(
+        item, c, ReportProgress(action_id=soon, status="complete", note="done")
+    )
     assert sources.open_dues(asked) == {(later, today + timedelta(days=200))}

@@ -24,6 +24,15 @@ from fastapi.testclient import TestClient
 
 from adapters.bootstrap import Learnloop
 from adapters.http.app import create_app
+from domain.commands.learning_item import (
+    AmendAction,
+    ChooseMeans,
+    CloseItem,
+    DefineMeasure,
+    IdentifyNeed,
+    RecordEvidence,
+    ReportProgress,
+)
 from domain.reminder import CANCELLED, CLAIMED, DELIVERED, FAILED, PENDING, Reminder
 from projections import reminder_log
 from services.reminders import Sweep
@@ -158,10 +167,12 @@ def people(mailing: Learnloop) -> People:
 def new_item(ll: Learnloop, people: People, title: str = "Neglect signs were missed") -> UUID:
     return ll.learning.identify(
         people.contributor,
-        subgroup=SCR,
-        title=title,
-        description="Health and school concerns were not shared",
-        source_kind=SOURCE,
+        IdentifyNeed(
+            subgroup=SCR,
+            title=title,
+            description="Health and school concerns were not shared",
+            source_kind=SOURCE,
+        ),
     )
 
 
@@ -176,11 +187,13 @@ def add_action(
     return ll.learning.choose_means(
         item_id,
         people.contributor,
-        means=MEANS,
-        description=description,
-        owner="Head of Early Help",
-        owner_email=owner_email,
-        due=due,
+        ChooseMeans(
+            means=MEANS,
+            description=description,
+            owner="Head of Early Help",
+            owner_email=owner_email,
+            due=due,
+        ),
     )
 
 
@@ -229,9 +242,9 @@ def test_a_quarter_day_by_day_delivers_every_owed_reminder_once(
     m = ll.learning.define_measure(
         item,
         people.contributor,
-        kind=MEASURE,
-        description="Practitioners' workshop",
-        review_due=date(2026, 7, 1),
+        DefineMeasure(
+            kind=MEASURE, description="Practitioners' workshop", review_due=date(2026, 7, 1)
+        ),
     )
     completed_on, met_on, closed_on, end = (
         date(2026, 6, 5),
@@ -248,19 +261,20 @@ def test_a_quarter_day_by_day_delivers_every_owed_reminder_once(
         day = clock().date()
         if day == completed_on:
             ll.learning.report_progress(
-                item, a1, people.contributor, status="complete", note="Protocol signed"
+                item,
+                people.contributor,
+                ReportProgress(action_id=a1, status="complete", note="Protocol signed"),
             )
         if day == met_on:
             ll.learning.record_evidence(
                 item,
-                m,
                 people.contributor,
-                outcome="met",
-                summary="9 of 10 used it",
-                reference=None,
+                RecordEvidence(
+                    measure_id=m, outcome="met", summary="9 of 10 used it", reference=None
+                ),
             )
         if day == closed_on:
-            ll.learning.close_item(item, people.chair, summary="Protocol in use")
+            ll.learning.close_item(item, people.chair, CloseItem(summary="Protocol in use"))
         seen = len(smtp.mailbox.envelopes)
         swept = ll.reminders.sweep()
         delivered = ll.reminders.deliver()
@@ -429,7 +443,9 @@ def test_a_new_due_date_cancels_the_undelivered_reminder_and_owes_a_new_one(
     [old] = rows(ll)
 
     ll.learning.amend_action(
-        item, action, people.chair, reason="Waiting for the new policy", due=date(2026, 7, 31)
+        item,
+        people.chair,
+        AmendAction(action_id=action, reason="Waiting for the new policy", due=date(2026, 7, 31)),
     )
     assert ll.reminders.sweep() == Sweep(issued=0, cancelled=1)
     assert ll.reminders.deliver() == 0
@@ -467,11 +483,10 @@ def test_a_new_owner_owes_afresh_and_the_old_owners_undelivered_reminder_is_canc
     for action in (sent, unsent):
         ll.learning.amend_action(
             item,
-            action,
             people.chair,
-            reason="Handed to Dana",
-            owner="Dana Owner",
-            owner_email=NEW_OWNER,
+            AmendAction(
+                action_id=action, reason="Handed to Dana", owner="Dana Owner", owner_email=NEW_OWNER
+            ),
         )
     assert ll.reminders.sweep() == Sweep(issued=2, cancelled=1)
     assert ll.reminders.deliver() == 2

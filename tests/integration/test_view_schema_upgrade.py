@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 
+from domain.commands.learning_item import IdentifyNeed
 from projections import schema
 
 SCR = "serious-case-review"
@@ -11,7 +12,10 @@ def test_views_of_an_older_schema_are_rebuilt_at_start_up(open_learnloop, make_a
     ll = open_learnloop()
     bm = make_actors(ll).business_manager
     item = ll.learning.identify(
-        bm, subgroup=SCR, title="t", description="d", source_kind="local_serious_case_review"
+        bm,
+        IdentifyNeed(
+            subgroup=SCR, title="t", description="d", source_kind="local_serious_case_review"
+        ),
     )
     before = view_rows(ll.store.engine)
     with ll.store.write_engine.begin() as conn:
@@ -31,7 +35,10 @@ def test_views_of_the_current_schema_are_kept(open_learnloop, make_actors):
     ll = open_learnloop()
     bm = make_actors(ll).business_manager
     item = ll.learning.identify(
-        bm, subgroup=SCR, title="t", description="d", source_kind="local_serious_case_review"
+        bm,
+        IdentifyNeed(
+            subgroup=SCR, title="t", description="d", source_kind="local_serious_case_review"
+        ),
     )
     with ll.store.write_engine.begin() as conn:
         conn.execute(sa.delete(schema.items))

@@ -8,10 +8,10 @@ from uuid import UUID
 
 from fastapi import APIRouter, Header, Query, Response
 
-from adapters.http import schemas
 from adapters.http.auth import App, CurrentActor, Reader
 from adapters.http.etag import etag, expected_version
 from adapters.http.params import parse_id
+from adapters.http.schemas import audits as schemas
 from services.errors import NotFound
 
 router = APIRouter(prefix="/api/v1/audits", tags=["audits"])
@@ -34,7 +34,7 @@ def _id(audit_id: str) -> UUID:
 def plan(
     body: schemas.NewAudit, ll: App, actor: CurrentActor, response: Response
 ) -> dict[str, Any]:
-    audit_id = ll.audits.plan(actor, **body.model_dump())
+    audit_id = ll.audits.plan(actor, body.to_command())
     response.headers["Location"] = f"{router.prefix}/{audit_id}"
     return _current(ll, audit_id, response)
 
@@ -71,9 +71,8 @@ def record_finding(
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
     uid = _id(audit_id)
-    learning = body.learning.model_dump() if body.learning is not None else None
     finding_id, item_id = ll.audits.record_finding(
-        uid, actor, expected_version(if_match), summary=body.summary, learning=learning
+        uid, actor, body.to_command(), expected_version(if_match)
     )
     doc = _current(ll, uid, response)
     finding = next(f for f in doc["findings"] if f["finding_id"] == finding_id)
@@ -90,5 +89,5 @@ def complete(
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
     uid = _id(audit_id)
-    ll.audits.complete(uid, actor, expected_version(if_match), **body.model_dump())
+    ll.audits.complete(uid, actor, body.to_command(), expected_version(if_match))
     return _current(ll, uid, response)

@@ -5,26 +5,18 @@ from uuid import UUID
 
 from fastapi import APIRouter, Header, Response
 
-from adapters.http import schemas
 from adapters.http.auth import App, CurrentActor, Reader, hidden_subgroups
 from adapters.http.etag import etag, expected_version
 from adapters.http.params import parse_id
+from adapters.http.schemas import case_reviews as schemas
+from adapters.http.schemas.items import NewItem
 from domain.actor import Actor
+from domain.case_review import STATUSES
 from domain.errors import InvalidField
 from services.errors import NotFound
 
 router = APIRouter(prefix="/api/v1/case-reviews", tags=["case reviews"])
 IfMatch = Annotated[str | None, Header()]
-STATUSES = (
-    "notified",
-    "criteria_assessed",
-    "decided",
-    "in_review",
-    "report_received",
-    "response_agreed",
-    "published",
-    "closed",
-)
 
 
 def _current(ll: App, review_id: UUID, response: Response, actor: Actor) -> dict[str, Any]:
@@ -50,7 +42,7 @@ def _id(review_id: str) -> UUID:
 def notify(
     body: schemas.Notification, ll: App, actor: CurrentActor, response: Response
 ) -> dict[str, Any]:
-    review_id = ll.case_reviews.notify(actor, **body.model_dump())
+    review_id = ll.case_reviews.notify(actor, body.to_command())
     response.headers["Location"] = f"{router.prefix}/{review_id}"
     return _current(ll, review_id, response, actor)
 
@@ -75,43 +67,122 @@ def history(review_id: str, ll: App, _: Reader) -> dict[str, Any]:
     return {"events": events}
 
 
-def _command(name: str, path: str, body_type: type[schemas.Body]) -> None:
-    """Registers `POST /case-reviews/{id}/<path>`, calling the service method `name`."""
-
-    def command(
-        review_id: str,
-        body: body_type,  # type: ignore[valid-type]
-        ll: App,
-        actor: CurrentActor,
-        response: Response,
-        if_match: IfMatch = None,
-    ) -> dict[str, Any]:
-        uid = _id(review_id)
-        method = getattr(ll.case_reviews, name)
-        method(uid, actor, expected_version(if_match), **body.model_dump())
-        return _current(ll, uid, response, actor)
-
-    command.__name__ = name
-    router.post(f"/{{review_id}}/{path}", status_code=201, name=name)(command)
+@router.post("/{review_id}/criteria", status_code=201)
+def assess_criteria(
+    review_id: str,
+    body: schemas.Criteria,
+    ll: App,
+    actor: CurrentActor,
+    response: Response,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    uid = _id(review_id)
+    ll.case_reviews.assess_criteria(uid, actor, body.to_command(), expected_version(if_match))
+    return _current(ll, uid, response, actor)
 
 
-for _name, _path, _body in (
-    ("assess_criteria", "criteria", schemas.Criteria),
-    ("decide", "decision", schemas.Decision),
-    ("choose_methodology", "methodology", schemas.Methodology),
-    ("record_involvement", "involvement", schemas.Involvement),
-    ("receive_final_report", "final-report", schemas.FinalReport),
-    ("agree_board_response", "board-response", schemas.BoardResponse),
-    ("publish", "publication", schemas.Publication),
-    ("reach_milestone", "milestones", schemas.Milestone),
-):
-    _command(_name, _path, _body)
+@router.post("/{review_id}/decision", status_code=201)
+def decide(
+    review_id: str,
+    body: schemas.Decision,
+    ll: App,
+    actor: CurrentActor,
+    response: Response,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    uid = _id(review_id)
+    ll.case_reviews.decide(uid, actor, body.to_command(), expected_version(if_match))
+    return _current(ll, uid, response, actor)
+
+
+@router.post("/{review_id}/methodology", status_code=201)
+def choose_methodology(
+    review_id: str,
+    body: schemas.Methodology,
+    ll: App,
+    actor: CurrentActor,
+    response: Response,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    uid = _id(review_id)
+    ll.case_reviews.choose_methodology(uid, actor, body.to_command(), expected_version(if_match))
+    return _current(ll, uid, response, actor)
+
+
+@router.post("/{review_id}/involvement", status_code=201)
+def record_involvement(
+    review_id: str,
+    body: schemas.Involvement,
+    ll: App,
+    actor: CurrentActor,
+    response: Response,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    uid = _id(review_id)
+    ll.case_reviews.record_involvement(uid, actor, body.to_command(), expected_version(if_match))
+    return _current(ll, uid, response, actor)
+
+
+@router.post("/{review_id}/final-report", status_code=201)
+def receive_final_report(
+    review_id: str,
+    body: schemas.FinalReport,
+    ll: App,
+    actor: CurrentActor,
+    response: Response,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    uid = _id(review_id)
+    ll.case_reviews.receive_final_report(uid, actor, body.to_command(), expected_version(if_match))
+    return _current(ll, uid, response, actor)
+
+
+@router.post("/{review_id}/board-response", status_code=201)
+def agree_board_response(
+    review_id: str,
+    body: schemas.BoardResponse,
+    ll: App,
+    actor: CurrentActor,
+    response: Response,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    uid = _id(review_id)
+    ll.case_reviews.agree_board_response(uid, actor, body.to_command(), expected_version(if_match))
+    return _current(ll, uid, response, actor)
+
+
+@router.post("/{review_id}/publication", status_code=201)
+def publish(
+    review_id: str,
+    body: schemas.Publication,
+    ll: App,
+    actor: CurrentActor,
+    response: Response,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    uid = _id(review_id)
+    ll.case_reviews.publish(uid, actor, body.to_command(), expected_version(if_match))
+    return _current(ll, uid, response, actor)
+
+
+@router.post("/{review_id}/milestones", status_code=201)
+def reach_milestone(
+    review_id: str,
+    body: schemas.Milestone,
+    ll: App,
+    actor: CurrentActor,
+    response: Response,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    uid = _id(review_id)
+    ll.case_reviews.reach_milestone(uid, actor, body.to_command(), expected_version(if_match))
+    return _current(ll, uid, response, actor)
 
 
 @router.post("/{review_id}/learning", status_code=201)
 def extract_learning(
     review_id: str,
-    body: schemas.NewItem,
+    body: NewItem,
     ll: App,
     actor: CurrentActor,
     response: Response,
@@ -119,15 +190,7 @@ def extract_learning(
 ) -> dict[str, Any]:
     uid = _id(review_id)
     item_id = ll.case_reviews.extract_learning(
-        uid,
-        actor,
-        expected_version(if_match),
-        subgroup=body.subgroup,
-        title=body.title,
-        description=body.description,
-        source_kind=body.source.kind,
-        source_reference=body.source.reference,
-        themes=body.themes,
+        uid, actor, body.to_command(), expected_version(if_match)
     )
     doc = ll.read_models.item(str(item_id), ll.learning.today())
     assert doc is not None

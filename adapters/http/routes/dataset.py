@@ -7,9 +7,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Response
 
-from adapters.http import schemas
 from adapters.http.auth import App, CurrentActor, Reader
 from adapters.http.etag import etag, expected_version
+from adapters.http.schemas import dataset as schemas
 from domain.indicator import Indicator
 from projections import dataset_view
 from services.errors import NotFound
@@ -30,7 +30,7 @@ def _current(ll: App, code: str, response: Response) -> dict[str, Any]:
 def define(
     body: schemas.NewIndicator, ll: App, actor: CurrentActor, response: Response
 ) -> dict[str, Any]:
-    ll.dataset.define_indicator(actor, **body.model_dump())
+    ll.dataset.define_indicator(actor, body.to_command())
     doc = _current(ll, body.code, response)
     response.headers["Location"] = f"{router.prefix}/indicators/{doc['code']}"
     return doc
@@ -65,8 +65,7 @@ def submit_value(
 ) -> dict[str, Any]:
     """201 with the value as it now stands and the evidence it recorded for linked measures;
     409 when the agency already submitted for the period, unless `correction_reason` is given."""
-    expected = expected_version(if_match)
-    recorded = ll.dataset.submit_value(actor, code, expected, **body.model_dump())
+    recorded = ll.dataset.submit_value(actor, body.to_command(code), expected_version(if_match))
     canonical, submission = recorded.submissions[0]
     doc = _current(ll, canonical, response)
     key = (submission.period, submission.agency)

@@ -8,10 +8,10 @@ from uuid import UUID
 
 from fastapi import APIRouter, Header, Query, Response
 
-from adapters.http import schemas
 from adapters.http.auth import App, CurrentActor, Reader, check_item_readable, hidden_subgroups
 from adapters.http.etag import etag, expected_version
 from adapters.http.params import parse_id, parse_timestamp
+from adapters.http.schemas import items as schemas
 from domain import loop
 from domain.errors import InvalidField
 from projections import item_summary
@@ -41,15 +41,7 @@ def _part(doc: dict[str, Any], key: str, part_id: str) -> dict[str, Any]:
 def identify(
     body: schemas.NewItem, ll: App, actor: CurrentActor, response: Response
 ) -> dict[str, Any]:
-    item_id = ll.learning.identify(
-        actor,
-        subgroup=body.subgroup,
-        title=body.title,
-        description=body.description,
-        source_kind=body.source.kind,
-        source_reference=body.source.reference,
-        themes=body.themes,
-    )
+    item_id = ll.learning.identify(actor, body.to_command())
     response.headers["Location"] = f"{router.prefix}/{item_id}"
     return _current(ll, item_id, response)
 
@@ -127,9 +119,7 @@ def choose_means(
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
     uid = _id(item_id)
-    action_id = ll.learning.choose_means(
-        uid, actor, expected_version(if_match), **body.model_dump()
-    )
+    action_id = ll.learning.choose_means(uid, actor, body.to_command(), expected_version(if_match))
     return _part(_current(ll, uid, response), "actions", action_id)
 
 
@@ -144,9 +134,7 @@ def report_progress(
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
     uid = _id(item_id)
-    ll.learning.report_progress(
-        uid, action_id, actor, expected_version(if_match), **body.model_dump()
-    )
+    ll.learning.report_progress(uid, actor, body.to_command(action_id), expected_version(if_match))
     return _part(_current(ll, uid, response), "actions", action_id)
 
 
@@ -162,7 +150,7 @@ def amend_action(
 ) -> dict[str, Any]:
     """A new owner (with the owner's email) or a new due date; history keeps the old values."""
     uid = _id(item_id)
-    ll.learning.amend_action(uid, action_id, actor, expected_version(if_match), **body.model_dump())
+    ll.learning.amend_action(uid, actor, body.to_command(action_id), expected_version(if_match))
     return _part(_current(ll, uid, response), "actions", action_id)
 
 
@@ -177,7 +165,7 @@ def define_measure(
 ) -> dict[str, Any]:
     uid = _id(item_id)
     measure_id = ll.learning.define_measure(
-        uid, actor, expected_version(if_match), **body.model_dump()
+        uid, actor, body.to_command(), expected_version(if_match)
     )
     return _part(_current(ll, uid, response), "measures", measure_id)
 
@@ -193,9 +181,7 @@ def record_evidence(
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
     uid = _id(item_id)
-    ll.learning.record_evidence(
-        uid, measure_id, actor, expected_version(if_match), **body.model_dump()
-    )
+    ll.learning.record_evidence(uid, actor, body.to_command(measure_id), expected_version(if_match))
     return _part(_current(ll, uid, response), "measures", measure_id)
 
 
@@ -209,7 +195,7 @@ def correct(
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
     uid = _id(item_id)
-    ll.learning.correct(uid, actor, expected_version(if_match), **body.model_dump())
+    ll.learning.correct(uid, actor, body.to_command(), expected_version(if_match))
     return _current(ll, uid, response)
 
 
@@ -223,7 +209,7 @@ def close(
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
     uid = _id(item_id)
-    ll.learning.close_item(uid, actor, expected_version(if_match), **body.model_dump())
+    ll.learning.close_item(uid, actor, body.to_command(), expected_version(if_match))
     return _current(ll, uid, response)
 
 
@@ -237,5 +223,5 @@ def reopen(
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
     uid = _id(item_id)
-    ll.learning.reopen_item(uid, actor, expected_version(if_match), **body.model_dump())
+    ll.learning.reopen_item(uid, actor, body.to_command(), expected_version(if_match))
     return _current(ll, uid, response)

@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from adapters.http import schemas
+from adapters.http.schemas import items as schemas
 from adapters.web.forms import Posted, posted
 from adapters.web.routes.writes import command
 
@@ -26,8 +26,8 @@ def amend_action(request: Request, raw_id: str, action_id: str, f: Form) -> Resp
             due=f.optional("due"),
             reason=f.get("reason"),
         )
-        ll, actor = f.visit.ll, f.visit.actor
-        ll.learning.amend_action(uid, action_id, actor, f.version(), **body.model_dump())
+        command = body.to_command(action_id)
+        f.visit.ll.learning.amend_action(uid, f.visit.actor, command, f.version())
 
     required = {"reason": "Enter why the action changes"}
     name, fields = f"amend-{action_id}", ["owner", "owner_email", "due", "reason"]
@@ -40,7 +40,7 @@ def correct(request: Request, raw_id: str, f: Form) -> Response:
         body = schemas.Correction(
             title=f.optional("title"), description=f.optional("description"), reason=f.get("reason")
         )
-        f.visit.ll.learning.correct(uid, f.visit.actor, f.version(), **body.model_dump())
+        f.visit.ll.learning.correct(uid, f.visit.actor, body.to_command(), f.version())
 
     required = {"reason": "Enter why the record is corrected"}
     fields = ["title", "description", "reason"]

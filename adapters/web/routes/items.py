@@ -79,7 +79,7 @@ def item_page(
         as_of_error=as_of_error,
         may_write=writable,
         may_close=day is None and access.may_close(v.actor, subgroup.slug),
-        may_override=v.actor.role == "business_manager",
+        may_override=access.may_override_closure(v.actor),
         statuses=loop.PROGRESS_STATUSES,
         outcomes=loop.OUTCOMES,
         errors=errors,

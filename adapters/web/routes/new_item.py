@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from adapters.http import schemas
+from adapters.http.schemas import items as schemas
 from adapters.web.forms import Posted, field_errors, posted, submit
 from adapters.web.pages import Visit, WebError, page_errors, render, visit
 from domain import access
@@ -72,15 +72,7 @@ def identify(request: Request, slug: str, f: Annotated[Posted, Depends(posted)])
             themes=themes,
         )
         with page_errors():
-            new_id = f.visit.ll.learning.identify(
-                f.visit.actor,
-                subgroup=body.subgroup,
-                title=body.title,
-                description=body.description,
-                source_kind=body.source.kind,
-                source_reference=body.source.reference,
-                themes=body.themes,
-            )
+            new_id = f.visit.ll.learning.identify(f.visit.actor, body.to_command())
         return f"/items/{new_id}", "Learning need recorded"
 
     def refused(found: list[tuple[str | None, str]]) -> Response:

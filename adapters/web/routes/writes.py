@@ -10,7 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from adapters.http import schemas
+from adapters.http.schemas import items as schemas
 from adapters.web.forms import Posted, field_errors, posted, submit
 from adapters.web.pages import page_errors
 from adapters.web.routes.items import item_id, item_page
@@ -55,7 +55,7 @@ def choose_means(request: Request, raw_id: str, f: Form) -> Response:
             due=f.get("due"),
             owner_email=f.optional("owner_email"),
         )
-        f.visit.ll.learning.choose_means(uid, f.visit.actor, f.version(), **body.model_dump())
+        f.visit.ll.learning.choose_means(uid, f.visit.actor, body.to_command(), f.version())
 
     required = {
         "means": "Select a means of improvement",
@@ -71,8 +71,8 @@ def choose_means(request: Request, raw_id: str, f: Form) -> Response:
 def report_progress(request: Request, raw_id: str, action_id: str, f: Form) -> Response:
     def act(uid: UUID) -> None:
         body = schemas.ProgressUpdate(status=f.get("status"), note=f.get("note"))
-        ll = f.visit.ll
-        ll.learning.report_progress(uid, action_id, f.visit.actor, f.version(), **body.model_dump())
+        command = body.to_command(action_id)
+        f.visit.ll.learning.report_progress(uid, f.visit.actor, command, f.version())
 
     required = {"status": "Select how the action is going"}
     name = f"progress-{action_id}"
@@ -85,7 +85,7 @@ def define_measure(request: Request, raw_id: str, f: Form) -> Response:
         body = schemas.NewMeasure(
             kind=f.get("kind"), description=f.get("description"), review_due=f.get("review_due")
         )
-        f.visit.ll.learning.define_measure(uid, f.visit.actor, f.version(), **body.model_dump())
+        f.visit.ll.learning.define_measure(uid, f.visit.actor, body.to_command(), f.version())
 
     required = {
         "kind": "Select a measure of effectiveness",
@@ -101,8 +101,8 @@ def record_evidence(request: Request, raw_id: str, measure_id: str, f: Form) -> 
         body = schemas.NewEvidence(
             outcome=f.get("outcome"), summary=f.get("summary"), reference=f.optional("reference")
         )
-        ll, actor = f.visit.ll, f.visit.actor
-        ll.learning.record_evidence(uid, measure_id, actor, f.version(), **body.model_dump())
+        command = body.to_command(measure_id)
+        f.visit.ll.learning.record_evidence(uid, f.visit.actor, command, f.version())
 
     required = {"outcome": "Select the outcome", "summary": "Enter what the evidence shows"}
     name, fields = f"evidence-{measure_id}", ["outcome", "summary", "reference"]
@@ -115,7 +115,7 @@ def close(request: Request, raw_id: str, f: Form) -> Response:
         body = schemas.Closure(
             summary=f.get("summary"), override_reason=f.optional("override_reason")
         )
-        f.visit.ll.learning.close_item(uid, f.visit.actor, f.version(), **body.model_dump())
+        f.visit.ll.learning.close_item(uid, f.visit.actor, body.to_command(), f.version())
 
     required = {"summary": "Enter why the learning need is met"}
     fields = ["summary", "override_reason"]
@@ -126,7 +126,7 @@ def close(request: Request, raw_id: str, f: Form) -> Response:
 def reopen(request: Request, raw_id: str, f: Form) -> Response:
     def act(uid: UUID) -> None:
         body = schemas.Reopening(reason=f.get("reason"))
-        f.visit.ll.learning.reopen_item(uid, f.visit.actor, f.version(), **body.model_dump())
+        f.visit.ll.learning.reopen_item(uid, f.visit.actor, body.to_command(), f.version())
 
     required = {"reason": "Enter why the item is reopened"}
     return command(request, f, raw_id, "reopen", ["reason"], required, act, "Item reopened")

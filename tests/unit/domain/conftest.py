@@ -15,6 +15,14 @@ from typing import Any
 import pytest
 
 from domain.actor import BUSINESS_MANAGER, CHAIR, CONTRIBUTOR, Actor
+from domain.commands.learning_item import (
+    ChooseMeans,
+    CloseItem,
+    DefineMeasure,
+    IdentifyNeed,
+    RecordEvidence,
+    ReportProgress,
+)
 from domain.framework import Framework, Option, Subgroup
 from domain.learning_item import LearningItem
 
@@ -101,16 +109,20 @@ class Steps:
         def step(item: LearningItem, scene: Scene) -> None:
             action_id = item.choose_means(
                 scene.rules,
-                means="multi-agency-training",
-                description="Briefings on the review's findings",
-                owner="LSCP training lead",
-                due=due,
+                ChooseMeans(
+                    means="multi-agency-training",
+                    description="Briefings on the review's findings",
+                    owner="LSCP training lead",
+                    due=due,
+                ),
                 actor=scene.contributor,
                 now=scene.now,
             )
             if status is not None:
                 item.report_progress(
-                    action_id, status=status, note="", actor=scene.contributor, now=scene.now
+                    ReportProgress(action_id=action_id, status=status, note=""),
+                    actor=scene.contributor,
+                    now=scene.now,
                 )
 
         return step
@@ -119,18 +131,22 @@ class Steps:
         def step(item: LearningItem, scene: Scene) -> None:
             measure_id = item.define_measure(
                 scene.rules,
-                kind="case-file-audit",
-                description="Audit of 20 case files",
-                review_due=date(2024, 12, 31),
+                DefineMeasure(
+                    kind="case-file-audit",
+                    description="Audit of 20 case files",
+                    review_due=date(2024, 12, 31),
+                ),
                 actor=scene.contributor,
                 now=scene.now,
             )
             for outcome in outcomes:
                 item.record_evidence(
-                    measure_id,
-                    outcome=outcome,
-                    summary=f"Audit found the learning {outcome}",
-                    reference=None,
+                    RecordEvidence(
+                        measure_id=measure_id,
+                        outcome=outcome,
+                        summary=f"Audit found the learning {outcome}",
+                        reference=None,
+                    ),
                     actor=scene.contributor,
                     now=scene.now,
                 )
@@ -140,8 +156,10 @@ class Steps:
     def closed(self) -> Step:
         def step(item: LearningItem, scene: Scene) -> None:
             item.close(
-                summary="Closed by the Board",
-                override_reason="Superseded by the national review",
+                CloseItem(
+                    summary="Closed by the Board",
+                    override_reason="Superseded by the national review",
+                ),
                 actor=scene.business_manager,
                 now=scene.now,
             )
@@ -168,12 +186,14 @@ def build(
     def _build(*steps: Step) -> LearningItem:
         item = LearningItem.identify(
             framework,
-            subgroup=SCR,
-            title="Neglect not recognised in adolescents",
-            description="Practitioners missed signs of neglect in a 15-year-old.",
-            source_kind="serious-case-review",
-            source_reference="SCR-2024-01",
-            themes=["neglect"],
+            IdentifyNeed(
+                subgroup=SCR,
+                title="Neglect not recognised in adolescents",
+                description="Practitioners missed signs of neglect in a 15-year-old.",
+                source_kind="serious-case-review",
+                source_reference="SCR-2024-01",
+                themes=["neglect"],
+            ),
             actor=contributor,
             now=now,
         )

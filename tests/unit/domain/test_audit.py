@@ -6,6 +6,7 @@ import pytest
 from eventsourcing.domain import Aggregate
 
 from domain.audit import Audit, AuditProgramme
+from domain.commands.audit import CompleteAudit, PlanAudit, RecordFinding, ScheduleCaseAudit
 from domain.errors import InvalidField, RuleViolation
 from domain.framework import Agency, AuditRules
 
@@ -25,9 +26,10 @@ def framework(framework):
     )
 
 
-def plan(framework, actor, now, **overrides):
+def plan(framework, actor, now, follow_up_of=None, **overrides):
     fields = {"kind": MACA, "theme": "Neglect of adolescents", "planned_for": PLANNED_FOR}
-    return Audit.plan(framework, **{**fields, **overrides}, actor=actor, now=now)
+    command = PlanAudit(**{**fields, **overrides})
+    return Audit.plan(framework, command, actor=actor, now=now, follow_up_of=follow_up_of)
 
 
 @pytest.fixture
@@ -38,11 +40,12 @@ def given(framework, contributor, now):
         audit = plan(framework, contributor, now, **overrides)
         for step in steps:
             if step == "finding":
-                audit.record_finding(summary="Drift in plans", actor=contributor, now=LATER)
+                audit.record_finding(
+                    RecordFinding(summary="Drift in plans"), actor=contributor, now=LATER
+                )
             elif step == "completed":
                 audit.complete(
-                    completed_on=LATER.date(),
-                    summary="Done",
+                    CompleteAudit(completed_on=LATER.date(), summary="Done"),
                     actor=contributor,
                     now=LATER,
                     timezone=framework.timezone,
@@ -104,7 +107,7 @@ def test_planning_a_case_audit_records_what_when_and_who(framework, contributor,
 
 @pytest.mark.parametrize(
     ("planned_for", "year"),
-    [(date(2025, 3, 31), 2024), (date(2025, 4, 1), 2025), ("2025-03-31", 2024)],
+    [(date(2025, 3, 31), 2024), (date(2025, 4, 1), 2025)],
 )
 def test_an_audit_belongs_to_the_reporting_year_of_its_planned_date(
     framework, contributor, now, planned_for, year
@@ -119,34 +122,9 @@ def test_an_unknown_kind_is_refused(framework, contributor, now):
     assert "multi_agency_case_audit" in error.message
 
 
-@pytest.mark.parametrize("theme", ["", "   ", None])
+@pytest.mark.parametrize("theme", ["", "   "])
 def test_an_audit_needs_a_theme(framework, contributor, now, theme):
     refused(plan, InvalidField, framework, contributor, now, theme=theme, field="theme")
-
-
-@pytest.mark.parametrize(
-    "planned_for",
-    [
-        "next week",
-        "2024-02-30",
-        "16/09/2024",
-        "2024-9-16",
-        20240916,
-        None,
-        datetime(2024, 9, 16, 9, 0, tzinfo=UTC),
-    ],
-)
-def test_a_planned_date_that_is_not_a_date_is_refused(framework, contributor, now, planned_for):
-    error = refused(
-        plan,
-        InvalidField,
-        framework,
-        contributor,
-        now,
-        planned_for=planned_for,
-        field="planned_for",
-    )
-    assert "YYYY-MM-DD" in error.message
 
 
 def test_a_single_agency_audit_names_a_known_agency(framework, contributor, now):
@@ -253,7 +231,10 @@ def test_a_finding_records_its_summary_and_the_learning_it_identified(
     audit = given()
     item_id = uuid4()
     finding_id = audit.record_finding(
-        summary="  Plans drift  ", learning_item_id=item_id, actor=contributor, now=LATER
+        RecordFinding(summary="  Plans drift  "),
+        learning_item_id=item_id,
+        actor=contributor,
+        now=LATER,
     )
     then_events(
         audit,
@@ -274,18 +255,28 @@ def test_a_finding_records_its_summary_and_the_learning_it_identified(
 
 def test_a_finding_without_learning_links_no_item(given, contributor):
     audit = given()
-    finding_id = audit.record_finding(summary="Good practice", actor=contributor, now=LATER)
+    finding_id = audit.record_finding(
+        RecordFinding(summary="Good practice"), actor=contributor, now=LATER
+    )
     assert audit.findings[finding_id].learning_item_id is None
 
 
 def test_a_finding_needs_a_summary(given, contributor):
     audit = given()
-    refused(audit.record_finding, InvalidField, summary=" ", actor=contributor, now=LATER)
+    refused(
+        audit.record_finding, InvalidField, RecordFinding(summary=" "), actor=contributor, now=LATER
+    )
 
 
 def test_a_completed_audit_takes_no_more_findings(given, contributor):
     audit = given("finding", "completed")
-    refused(audit.record_finding, RuleViolation, summary="Late", actor=contributor, now=LATER)
+    refused(
+        audit.record_finding,
+        RuleViolation,
+        RecordFinding(summary="Late"),
+        actor=contributor,
+        now=LATER,
+    )
 
 
 # -- completion -----------------------------------------------------------------------------
@@ -293,12 +284,13 @@ def test_a_completed_audit_takes_no_more_findings(given, contributor):
 
 def complete(audit, framework, actor, now=LATER, **overrides):
     fields = {"completed_on": now.date(), "summary": "Plans drift in neglect cases"}
-    audit.complete(**{**fields, **overrides}, actor=actor, now=now, timezone=framework.timezone)
+    command = CompleteAudit(**{**fields, **overrides})
+    audit.complete(command, actor=actor, now=now, timezone=framework.timezone)
 
 
 def test_completing_records_the_day_and_summary(given, framework, contributor, then_events):
     audit = given("finding")
-    complete(audit, framework, contributor, completed_on="2024-09-20", summary=" Drift found ")
+    complete(audit, framework, contributor, completed_on=date(2024, 9, 20), summary=" Drift found ")
     then_events(
         audit, [("Completed", {"completed_on": date(2024, 9, 20), "summary": "Drift found"})]
     )
@@ -324,11 +316,9 @@ def test_today_is_the_partnerships_local_date(given, framework, contributor):
     [
         (date(2024, 10, 2), "in the future"),
         (date(2024, 6, 2), "before the audit was planned"),
-        ("yesterday", "not a date"),
-        (None, "not a date"),
     ],
 )
-def test_a_completion_day_in_the_future_before_planning_or_not_a_day_is_refused(
+def test_a_completion_day_in_the_future_or_before_planning_is_refused(
     given, framework, contributor, completed_on, match
 ):
     audit = given()
@@ -357,8 +347,7 @@ def test_an_audit_completes_once(given, framework, contributor):
     refused(
         audit.complete,
         RuleViolation,
-        completed_on=LATER.date(),
-        summary="Again",
+        CompleteAudit(completed_on=LATER.date(), summary="Again"),
         actor=contributor,
         now=LATER,
         timezone=framework.timezone,
@@ -372,7 +361,12 @@ def test_an_audit_completes_once(given, framework, contributor):
 def open_programme(actor, now, scheduled=0):
     programme = AuditProgramme.open(2024, actor=actor, now=now)
     for _ in range(scheduled):
-        programme.schedule(uuid4(), override_reason=None, limit=4, actor=actor, now=now)
+        programme.schedule(
+            ScheduleCaseAudit(audit_id=str(uuid4()), override_reason=None),
+            limit=4,
+            actor=actor,
+            now=now,
+        )
     programme.collect_events()
     return programme
 
@@ -388,7 +382,12 @@ def test_each_year_has_one_programme_whose_id_is_known_in_advance(contributor, n
 def test_case_audits_are_scheduled_up_to_the_limit(contributor, now, then_events):
     programme = open_programme(contributor, now, scheduled=3)
     audit_id = uuid4()
-    programme.schedule(audit_id, override_reason=None, limit=4, actor=contributor, now=now)
+    programme.schedule(
+        ScheduleCaseAudit(audit_id=str(audit_id), override_reason=None),
+        limit=4,
+        actor=contributor,
+        now=now,
+    )
     then_events(
         programme,
         [("CaseAuditScheduled", {"audit_id": str(audit_id), "override_reason": None})],
@@ -404,8 +403,7 @@ def test_one_beyond_the_limit_is_refused_without_an_override_reason(
     refused(
         programme.schedule,
         RuleViolation,
-        uuid4(),
-        override_reason=override_reason,
+        ScheduleCaseAudit(audit_id=str(uuid4()), override_reason=override_reason),
         limit=4,
         actor=contributor,
         now=now,
@@ -417,7 +415,10 @@ def test_one_beyond_the_limit_is_scheduled_with_an_override_reason(contributor, 
     programme = open_programme(contributor, now, scheduled=4)
     audit_id = uuid4()
     programme.schedule(
-        audit_id, override_reason=" Ofsted asked ", limit=4, actor=contributor, now=now
+        ScheduleCaseAudit(audit_id=str(audit_id), override_reason=" Ofsted asked "),
+        limit=4,
+        actor=contributor,
+        now=now,
     )
     then_events(programme, [("CaseAuditScheduled", {"override_reason": "Ofsted asked"})])
     assert programme.scheduled[str(audit_id)] == "Ofsted asked"
@@ -426,13 +427,17 @@ def test_one_beyond_the_limit_is_scheduled_with_an_override_reason(contributor, 
 def test_an_audit_is_scheduled_once(contributor, now):
     programme = open_programme(contributor, now)
     audit_id = uuid4()
-    programme.schedule(audit_id, override_reason=None, limit=4, actor=contributor, now=now)
+    programme.schedule(
+        ScheduleCaseAudit(audit_id=str(audit_id), override_reason=None),
+        limit=4,
+        actor=contributor,
+        now=now,
+    )
     programme.collect_events()
     refused(
         programme.schedule,
         RuleViolation,
-        audit_id,
-        override_reason=None,
+        ScheduleCaseAudit(audit_id=str(audit_id), override_reason=None),
         limit=4,
         actor=contributor,
         now=now,

@@ -13,6 +13,18 @@ import pytest
 
 from domain.actor import Actor
 from domain.case_review import CaseReview
+from domain.commands.case_review import (
+    AgreeBoardResponse,
+    AssessCriteria,
+    ChooseMethodology,
+    DecideReview,
+    LinkLearning,
+    NotifyReview,
+    PublishReview,
+    ReachMilestone,
+    ReceiveFinalReport,
+    RecordInvolvement,
+)
 from domain.errors import DomainError, InvalidField, RuleViolation
 from domain.framework import Agency, CaseReviewRules, ClockRule, Framework, Option
 
@@ -88,15 +100,19 @@ Step = Callable[[CaseReview, Scene], Any]
 
 
 def criteria(**facts: bool) -> Step:
-    return lambda review, s: review.assess_criteria(s.rules, **{**REQUIRED, **facts}, **s.at)
+    return lambda review, s: review.assess_criteria(
+        s.rules, AssessCriteria(**{**REQUIRED, **facts}), **s.at
+    )
 
 
 def decided(review_type: str = SCR, departure_reason: str | None = None) -> Step:
     return lambda review, s: review.decide(
         s.rules,
-        review_type=review_type,
-        rationale="Meets Regulation 5(2)",
-        departure_reason=departure_reason,
+        DecideReview(
+            review_type=review_type,
+            rationale="Meets Regulation 5(2)",
+            departure_reason=departure_reason,
+        ),
         **s.at,
     )
 
@@ -104,28 +120,30 @@ def decided(review_type: str = SCR, departure_reason: str | None = None) -> Step
 def methodology(independent: bool = True) -> Step:
     return lambda review, s: review.choose_methodology(
         s.rules,
-        method="scie_learning_together",
-        lead_reviewer="Dr R. Reviewer",
-        lead_reviewer_independent=independent,
+        ChooseMethodology(
+            method="scie_learning_together",
+            lead_reviewer="Dr R. Reviewer",
+            lead_reviewer_independent=independent,
+        ),
         **s.at,
     )
 
 
 def report(on: date = date(2024, 5, 20)) -> Step:
     return lambda review, s: review.receive_final_report(
-        received_on=on, summary="Overview report", **s.at
+        ReceiveFinalReport(received_on=on, summary="Overview report"), **s.at
     )
 
 
 def response(on: date = date(2024, 5, 28)) -> Step:
     return lambda review, s: review.agree_board_response(
-        agreed_on=on, summary="The Board accepts all recommendations", **s.at
+        AgreeBoardResponse(agreed_on=on, summary="The Board accepts all recommendations"), **s.at
     )
 
 
 def published(on: date = date(2024, 6, 1)) -> Step:
     return lambda review, s: review.publish(
-        s.rules, published_on=on, url="https://lscb.example.org/scr-2024-01", **s.at
+        s.rules, PublishReview(published_on=on, url="https://lscb.example.org/scr-2024-01"), **s.at
     )
 
 
@@ -142,7 +160,7 @@ def scene(review_rules: CaseReviewRules, contributor: Actor, now: datetime) -> S
 def notify(framework: Framework, contributor: Actor, now: datetime) -> Callable[..., CaseReview]:
     def _notify(**overrides: Any) -> CaseReview:
         return CaseReview.notify(
-            framework, **{**NOTIFICATION, **overrides}, actor=contributor, now=now
+            framework, NotifyReview(**{**NOTIFICATION, **overrides}), actor=contributor, now=now
         )
 
     return _notify
@@ -210,7 +228,7 @@ def test_a_case_reference_is_letters_digits_hyphens_and_slashes(notify, referenc
 
 @pytest.mark.parametrize(
     "reference",
-    ["SCR 2024", "Jane Smith", " SCR-1", "SCR-1\n", "SCR_1", "SCR.1", "Zoë-1", "", None],
+    ["SCR 2024", "Jane Smith", " SCR-1", "SCR-1\n", "SCR_1", "SCR.1", "Zoë-1", ""],
 )
 def test_a_case_reference_with_anything_else_is_refused(notify, reference):
     with pytest.raises(InvalidField) as refused_:
@@ -224,10 +242,6 @@ def test_a_case_reference_with_anything_else_is_refused(notify, reference):
         ({"notifying_agency": "the-vicar"}, "notifying_agency"),
         ({"summary": "   "}, "summary"),
         ({"notified_on": date(2024, 6, 4)}, "notified_on"),
-        ({"notified_on": "2024-02-30"}, "notified_on"),
-        ({"notified_on": "last Tuesday"}, "notified_on"),
-        ({"notified_on": "20240301"}, "notified_on"),
-        ({"notified_on": datetime(2024, 3, 1, tzinfo=UTC)}, "notified_on"),
     ],
 )
 def test_a_bad_notification_is_refused(notify, overrides, field):
@@ -236,16 +250,12 @@ def test_a_bad_notification_is_refused(notify, overrides, field):
     assert refused_.value.field == field
 
 
-def test_a_notification_may_give_its_date_as_iso_text(notify):
-    assert notify(notified_on="2024-03-01").notified_on == NOTIFIED
-
-
 # -- criteria -------------------------------------------------------------------------------
 
 
 def test_criteria_record_the_facts_and_the_required_review_by_name(given, scene, then_events):
     review = given()
-    answer = review.assess_criteria(scene.rules, **REQUIRED, **scene.at)
+    answer = review.assess_criteria(scene.rules, AssessCriteria(**REQUIRED), **scene.at)
     then_events(
         review,
         [
@@ -268,7 +278,7 @@ def test_criteria_record_the_facts_and_the_required_review_by_name(given, scene,
 @pytest.mark.parametrize(("facts", "required"), [(DISCRETIONARY, "discretionary"), (NONE, "none")])
 def test_below_the_test_the_requirement_is_named_by_its_outcome(given, scene, facts, required):
     review = given()
-    assert review.assess_criteria(scene.rules, **facts, **scene.at) == required
+    assert review.assess_criteria(scene.rules, AssessCriteria(**facts), **scene.at) == required
     assert review.required == required
 
 
@@ -278,12 +288,12 @@ def test_the_2023_criteria_name_their_own_requirement(given, scene):
     )
     review = given()
     facts = {**NONE, "abuse_or_neglect_known_or_suspected": True, "child_seriously_harmed": True}
-    assert review.assess_criteria(rules, **facts, **scene.at) == "rapid_review"
+    assert review.assess_criteria(rules, AssessCriteria(**facts), **scene.at) == "rapid_review"
 
 
 def test_criteria_may_be_reassessed_before_the_decision(given, scene):
     review = given(criteria())
-    review.assess_criteria(scene.rules, **NONE, **scene.at)
+    review.assess_criteria(scene.rules, AssessCriteria(**NONE), **scene.at)
     assert (review.outcome, review.required) == ("none", "none")
 
 
@@ -291,21 +301,9 @@ def test_criteria_are_not_reassessed_after_the_decision(given, scene):
     review = given(criteria(), decided())
     refused(
         review,
-        lambda: review.assess_criteria(scene.rules, **NONE, **scene.at),
+        lambda: review.assess_criteria(scene.rules, AssessCriteria(**NONE), **scene.at),
         RuleViolation,
         match="once the review is decided",
-    )
-
-
-@pytest.mark.parametrize("value", ["yes", 1, None])
-def test_each_fact_is_true_or_false(given, scene, value):
-    review = given()
-    facts = {**REQUIRED, "child_died": value}
-    refused(
-        review,
-        lambda: review.assess_criteria(scene.rules, **facts, **scene.at),
-        InvalidField,
-        field="child_died",
     )
 
 
@@ -314,7 +312,7 @@ def test_each_fact_is_true_or_false(given, scene, value):
 
 def decide(review: CaseReview, scene: Scene, **fields: Any) -> Callable[[], None]:
     fields = {"review_type": SCR, "rationale": "Meets Regulation 5(2)", **fields}
-    return lambda: review.decide(scene.rules, **fields, **scene.at)
+    return lambda: review.decide(scene.rules, DecideReview(**fields), **scene.at)
 
 
 def test_a_decision_before_the_criteria_is_refused(given, scene):
@@ -399,7 +397,9 @@ def test_no_review_closes_the_review_at_its_decision(given, scene):
     for command in (
         lambda: methodology()(review, scene),
         lambda: report()(review, scene),
-        lambda: review.record_involvement(party="family", status="invited", **scene.at_now),
+        lambda: review.record_involvement(
+            RecordInvolvement(party="family", status="invited"), **scene.at_now
+        ),
     ):
         refused(review, command, RuleViolation, match="no_review")
 
@@ -414,7 +414,7 @@ def choose(review: CaseReview, scene: Scene, **fields: Any) -> Callable[[], None
         "lead_reviewer_independent": True,
         **fields,
     }
-    return lambda: review.choose_methodology(scene.rules, **fields, **scene.at)
+    return lambda: review.choose_methodology(scene.rules, ChooseMethodology(**fields), **scene.at)
 
 
 def test_methodology_records_the_method_and_lead(given, scene, then_events):
@@ -463,7 +463,6 @@ def test_other_reviews_may_be_led_from_within(given, scene):
     [
         ({"method": "hindsight"}, "method"),
         ({"lead_reviewer": ""}, "lead_reviewer"),
-        ({"lead_reviewer_independent": "yes"}, "lead_reviewer_independent"),
     ],
 )
 def test_a_bad_methodology_is_refused(given, scene, fields, field):
@@ -489,9 +488,13 @@ def test_the_methodology_is_fixed_once_the_report_is_in(given, scene):
 
 def test_involvement_records_each_party_and_keeps_the_latest(given, scene, then_events):
     review = given(*IN_REVIEW)
-    review.record_involvement(party="family", status="invited", note="Letter sent", **scene.at_now)
-    review.record_involvement(party="family", status="contributed", **scene.at_now)
-    review.record_involvement(party="child", status="declined", **scene.at_now)
+    review.record_involvement(
+        RecordInvolvement(party="family", status="invited", note="Letter sent"), **scene.at_now
+    )
+    review.record_involvement(
+        RecordInvolvement(party="family", status="contributed"), **scene.at_now
+    )
+    review.record_involvement(RecordInvolvement(party="child", status="declined"), **scene.at_now)
     then_events(
         review,
         [
@@ -517,7 +520,7 @@ def test_unknown_parties_and_statuses_are_refused(given, scene, fields, field):
     review = given(*IN_REVIEW)
     refused(
         review,
-        lambda: review.record_involvement(**fields, **scene.at_now),
+        lambda: review.record_involvement(RecordInvolvement(**fields), **scene.at_now),
         InvalidField,
         field=field,
     )
@@ -527,7 +530,9 @@ def test_involvement_before_a_decision_is_refused(given, scene):
     review = given(criteria())
     refused(
         review,
-        lambda: review.record_involvement(party="family", status="invited", **scene.at_now),
+        lambda: review.record_involvement(
+            RecordInvolvement(party="family", status="invited"), **scene.at_now
+        ),
         RuleViolation,
     )
 
@@ -557,15 +562,15 @@ def test_the_final_report_and_response_date_their_steps(given, scene, then_event
     [
         (date(2024, 2, 29), "before the review was notified"),
         (date(2024, 6, 4), "in the future"),
-        ("2024-13-01", "not a date"),
-        ("soon", "not a date"),
     ],
 )
 def test_a_final_report_on_an_impossible_date_is_refused(given, scene, received_on, match):
     review = given(*IN_REVIEW)
     refused(
         review,
-        lambda: review.receive_final_report(received_on=received_on, summary="R", **scene.at),
+        lambda: review.receive_final_report(
+            ReceiveFinalReport(received_on=received_on, summary="R"), **scene.at
+        ),
         InvalidField,
         field="received_on",
         match=match,
@@ -601,7 +606,7 @@ def test_a_board_response_is_agreed_once(given, scene):
 
 def publish(review: CaseReview, scene: Scene, **fields: Any) -> Callable[[], None]:
     fields = {"published_on": date(2024, 6, 1), "url": "https://lscb.example.org/r", **fields}
-    return lambda: review.publish(scene.rules, **fields, **scene.at)
+    return lambda: review.publish(scene.rules, PublishReview(**fields), **scene.at)
 
 
 def test_publication_records_the_date_and_link(given, scene, then_events):
@@ -633,7 +638,6 @@ def test_other_reviews_may_be_published_without_a_response(given, scene):
         ({"published_on": date(2024, 5, 19)}, "published_on"),
         ({"published_on": date(2024, 5, 27)}, "published_on"),
         ({"published_on": date(2024, 6, 4)}, "published_on"),
-        ({"published_on": "1 June"}, "published_on"),
         ({"url": "lscb.example.org/r"}, "url"),
         ({"url": "ftp://lscb.example.org/r"}, "url"),
         ({"url": "https://"}, "url"),
@@ -657,7 +661,7 @@ def test_publication_needs_the_report_and_happens_once(given, scene):
 
 def reach(review: CaseReview, scene: Scene, **fields: Any) -> Callable[[], None]:
     fields = {"milestone": "learning_event", "reached_on": date(2024, 4, 10), **fields}
-    return lambda: review.reach_milestone(scene.rules, **fields, **scene.at)
+    return lambda: review.reach_milestone(scene.rules, ReachMilestone(**fields), **scene.at)
 
 
 def test_a_milestone_is_a_step_with_its_date(given, scene, then_events):
@@ -675,7 +679,6 @@ def test_a_milestone_is_a_step_with_its_date(given, scene, then_events):
     [
         ({"milestone": "press_release"}, "milestone"),
         ({"reached_on": date(2024, 6, 4)}, "reached_on"),
-        ({"reached_on": "tomorrow"}, "reached_on"),
     ],
 )
 def test_a_bad_milestone_is_refused(given, scene, fields, field):
@@ -696,12 +699,14 @@ def test_a_milestone_is_reached_once(given, scene):
 
 def test_learning_is_listed_once_per_item(given, scene, then_events):
     review = given()
-    review.link_learning(item_id="item-1", subgroup="training", **scene.at_now)
+    review.link_learning(LinkLearning(item_id="item-1", subgroup="training"), **scene.at_now)
     then_events(review, [("LearningLinked", {"item_id": "item-1", "subgroup": "training"})])
     assert [(link.item_id, link.subgroup) for link in review.learning] == [("item-1", "training")]
     refused(
         review,
-        lambda: review.link_learning(item_id="item-1", subgroup="training", **scene.at_now),
+        lambda: review.link_learning(
+            LinkLearning(item_id="item-1", subgroup="training"), **scene.at_now
+        ),
         RuleViolation,
     )
 

@@ -6,6 +6,16 @@ from operator import attrgetter
 import pytest
 
 from domain import loop
+from domain.commands.learning_item import (
+    ChooseMeans,
+    CloseItem,
+    CorrectItem,
+    DefineMeasure,
+    IdentifyNeed,
+    RecordEvidence,
+    ReopenItem,
+    ReportProgress,
+)
 from domain.errors import DomainError, InvalidField, RuleViolation, UnknownPart, UnknownSubgroup
 from domain.learning_item import LearningItem
 
@@ -26,7 +36,9 @@ def identify(framework, actor, now, **overrides):
         "source_reference": None,
         "themes": ["neglect"],
     }
-    return LearningItem.identify(framework, **{**fields, **overrides}, actor=actor, now=now)
+    return LearningItem.identify(
+        framework, IdentifyNeed(**{**fields, **overrides}), actor=actor, now=now
+    )
 
 
 # -- identification -------------------------------------------------------------------------
@@ -78,12 +90,14 @@ def test_an_unknown_subgroup_is_refused(framework, contributor, now, then_refuse
         LearningItem.identify,
         UnknownSubgroup,
         framework,
-        subgroup="no-such-body",
-        title="t",
-        description="",
-        source_kind="serious-case-review",
-        source_reference=None,
-        themes=[],
+        IdentifyNeed(
+            subgroup="no-such-body",
+            title="t",
+            description="",
+            source_kind="serious-case-review",
+            source_reference=None,
+            themes=[],
+        ),
         actor=contributor,
         now=now,
         field="subgroup",
@@ -120,11 +134,13 @@ def test_choosing_a_means_records_the_action(given, rules, contributor, now, the
     item = given()
     action_id = item.choose_means(
         rules,
-        means="practice-guidance",
-        description=" Update the neglect toolkit ",
-        owner="Policy lead",
-        owner_email="policy@example.org",
-        due=DUE,
+        ChooseMeans(
+            means="practice-guidance",
+            description=" Update the neglect toolkit ",
+            owner="Policy lead",
+            owner_email="policy@example.org",
+            due=DUE,
+        ),
         actor=contributor,
         now=now,
     )
@@ -155,10 +171,7 @@ def test_the_means_must_be_one_of_the_subgroups_means(
         item.choose_means,
         InvalidField,
         rules,
-        means=means,
-        description="d",
-        owner="o",
-        due=DUE,
+        ChooseMeans(means=means, description="d", owner="o", due=DUE),
         actor=contributor,
         now=now,
         field="means",
@@ -173,10 +186,7 @@ def test_an_action_may_not_fall_due_before_identification(
         item.choose_means,
         InvalidField,
         rules,
-        means="practice-guidance",
-        description="d",
-        owner="o",
-        due=date(2024, 6, 2),
+        ChooseMeans(means="practice-guidance", description="d", owner="o", due=date(2024, 6, 2)),
         actor=contributor,
         now=now,
         field="due",
@@ -189,10 +199,7 @@ def test_an_action_may_fall_due_on_the_day_of_identification(
     item = given()
     item.choose_means(
         rules,
-        means="practice-guidance",
-        description="d",
-        owner="o",
-        due=item.identified_on,
+        ChooseMeans(means="practice-guidance", description="d", owner="o", due=item.identified_on),
         actor=contributor,
         now=now,
     )
@@ -202,7 +209,9 @@ def test_an_action_may_fall_due_on_the_day_of_identification(
 def test_reporting_progress_records_the_status(given, step, contributor, now, then_events):
     item = given(step.action())
     item.report_progress(
-        only(item.actions), status="at_risk", note=" Venue lost ", actor=contributor, now=now
+        ReportProgress(action_id=only(item.actions), status="at_risk", note=" Venue lost "),
+        actor=contributor,
+        now=now,
     )
     then_events(item, [("ProgressReported", {"status": "at_risk", "note": "Venue lost"})])
 
@@ -213,9 +222,7 @@ def test_progress_must_have_a_known_status(given, step, contributor, now, then_r
     then_refused(
         item.report_progress,
         InvalidField,
-        only(item.actions),
-        status=status,
-        note="",
+        ReportProgress(action_id=only(item.actions), status=status, note=""),
         actor=contributor,
         now=now,
         field="status",
@@ -227,9 +234,7 @@ def test_progress_on_an_unknown_action_is_refused(given, step, contributor, now,
     refused = then_refused(
         item.report_progress,
         UnknownPart,
-        "no-such-action",
-        status="complete",
-        note="",
+        ReportProgress(action_id="no-such-action", status="complete", note=""),
         actor=contributor,
         now=now,
     )
@@ -243,9 +248,11 @@ def test_defining_a_measure_records_it(given, rules, contributor, now, then_even
     item = given()
     measure_id = item.define_measure(
         rules,
-        kind="practitioner-survey",
-        description="Survey of 50 practitioners",
-        review_due=date(2025, 1, 31),
+        DefineMeasure(
+            kind="practitioner-survey",
+            description="Survey of 50 practitioners",
+            review_due=date(2025, 1, 31),
+        ),
         actor=contributor,
         now=now,
     )
@@ -265,9 +272,7 @@ def test_the_measure_must_be_one_of_the_subgroups_measures(
         item.define_measure,
         InvalidField,
         rules,
-        kind=kind,
-        description="d",
-        review_due=DUE,
+        DefineMeasure(kind=kind, description="d", review_due=DUE),
         actor=contributor,
         now=now,
         field="kind",
@@ -282,9 +287,7 @@ def test_a_measure_may_not_be_reviewed_before_identification(
         item.define_measure,
         InvalidField,
         rules,
-        kind="case-file-audit",
-        description="d",
-        review_due=date(2024, 1, 1),
+        DefineMeasure(kind="case-file-audit", description="d", review_due=date(2024, 1, 1)),
         actor=contributor,
         now=now,
         field="review_due",
@@ -294,10 +297,12 @@ def test_a_measure_may_not_be_reviewed_before_identification(
 def test_recording_evidence_records_the_outcome(given, step, contributor, now, then_events):
     item = given(step.measure())
     item.record_evidence(
-        only(item.measures),
-        outcome="partly_met",
-        summary="Half the files showed it",
-        reference=" AUD-7 ",
+        RecordEvidence(
+            measure_id=only(item.measures),
+            outcome="partly_met",
+            summary="Half the files showed it",
+            reference=" AUD-7 ",
+        ),
         actor=contributor,
         now=now,
     )
@@ -310,10 +315,7 @@ def test_evidence_for_an_unknown_measure_is_refused(given, step, contributor, no
     then_refused(
         item.record_evidence,
         UnknownPart,
-        "no-such-measure",
-        outcome="met",
-        summary="s",
-        reference=None,
+        RecordEvidence(measure_id="no-such-measure", outcome="met", summary="s", reference=None),
         actor=contributor,
         now=now,
         match="measure",
@@ -331,10 +333,9 @@ def test_evidence_needs_a_known_outcome_and_a_summary(
     then_refused(
         item.record_evidence,
         InvalidField,
-        only(item.measures),
-        outcome=outcome,
-        summary=summary,
-        reference=None,
+        RecordEvidence(
+            measure_id=only(item.measures), outcome=outcome, summary=summary, reference=None
+        ),
         actor=contributor,
         now=now,
         field=field,
@@ -351,19 +352,18 @@ def test_the_stage_follows_the_loop_and_reopen_returns_to_the_stage_the_state_im
     assert item.stage == loop.IDENTIFICATION
     action_id = item.choose_means(
         rules,
-        means="practice-guidance",
-        description="d",
-        owner="o",
-        due=DUE,
+        ChooseMeans(means="practice-guidance", description="d", owner="o", due=DUE),
         actor=contributor,
         now=now,
     )
     assert item.stage == loop.IMPROVEMENT
-    item.report_progress(action_id, status="complete", note="", actor=contributor, now=now)
+    item.report_progress(
+        ReportProgress(action_id=action_id, status="complete", note=""), actor=contributor, now=now
+    )
     assert item.stage == loop.EFFECTIVENESS
-    item.close(summary="s", override_reason="o", actor=business_manager, now=now)
+    item.close(CloseItem(summary="s", override_reason="o"), actor=business_manager, now=now)
     assert item.stage == loop.CLOSED
-    item.reopen(reason="The audit found it slipped", actor=chair, now=now)
+    item.reopen(ReopenItem(reason="The audit found it slipped"), actor=chair, now=now)
     assert item.stage == loop.EFFECTIVENESS
 
 
@@ -377,7 +377,7 @@ def test_reopening_an_item_with_no_actions_returns_it_to_identification(
     given, step, chair, now, then_events
 ):
     item = given(step.closed())
-    item.reopen(reason="  Closed in error ", actor=chair, now=now)
+    item.reopen(ReopenItem(reason="  Closed in error "), actor=chair, now=now)
     then_events(item, [("Reopened", {"reason": "Closed in error"})])
     assert (item.stage, item.closed_at) == (loop.IDENTIFICATION, None)
 
@@ -397,8 +397,7 @@ def test_an_item_closes_only_when_a_measure_has_met_evidence(
     then_refused(
         item.close,
         RuleViolation,
-        summary="s",
-        override_reason=None,
+        CloseItem(summary="s", override_reason=None),
         actor=chair,
         now=now,
         match="'met' evidence",
@@ -407,12 +406,18 @@ def test_an_item_closes_only_when_a_measure_has_met_evidence(
 
 def test_the_latest_evidence_of_a_measure_counts(given, step, chair, now, then_refused):
     item = given(step.action("complete"), step.measure("met", "not_met"))
-    then_refused(item.close, RuleViolation, summary="s", override_reason=None, actor=chair, now=now)
+    then_refused(
+        item.close,
+        RuleViolation,
+        CloseItem(summary="s", override_reason=None),
+        actor=chair,
+        now=now,
+    )
 
 
 def test_closing_with_met_evidence_records_the_summary(given, step, chair, now, then_events):
     item = given(step.action("complete"), step.measure("not_met"), step.measure("met"))
-    item.close(summary=" Learning embedded ", override_reason=None, actor=chair, now=now)
+    item.close(CloseItem(summary=" Learning embedded ", override_reason=None), actor=chair, now=now)
     then_events(item, [("Closed", {"summary": "Learning embedded", "override_reason": None})])
     assert item.closed_at == now
 
@@ -425,8 +430,7 @@ def test_only_a_business_manager_may_close_by_override(
     then_refused(
         item.close,
         RuleViolation,
-        summary="s",
-        override_reason="Superseded",
+        CloseItem(summary="s", override_reason="Superseded"),
         actor=request.getfixturevalue(who),
         now=now,
         match="business manager",
@@ -438,8 +442,7 @@ def test_a_business_manager_may_close_by_override_with_a_reason(
 ):
     item = given(step.action())
     item.close(
-        summary="s",
-        override_reason=" Superseded by the national review ",
+        CloseItem(summary="s", override_reason=" Superseded by the national review "),
         actor=business_manager,
         now=now,
     )
@@ -455,8 +458,7 @@ def test_a_business_manager_without_a_reason_closes_only_with_met_evidence(
     then_refused(
         item.close,
         RuleViolation,
-        summary="s",
-        override_reason=override_reason,
+        CloseItem(summary="s", override_reason=override_reason),
         actor=business_manager,
         now=now,
     )
@@ -467,8 +469,7 @@ def test_closing_needs_a_summary(given, step, chair, now, then_refused):
     then_refused(
         item.close,
         InvalidField,
-        summary=" ",
-        override_reason=None,
+        CloseItem(summary=" ", override_reason=None),
         actor=chair,
         now=now,
         field="summary",
@@ -476,30 +477,33 @@ def test_closing_needs_a_summary(given, step, chair, now, then_refused):
 
 
 def _choose_means(item, rules):
-    kwargs = {"means": "practice-guidance", "description": "d", "owner": "o", "due": DUE}
-    return item.choose_means, (rules,), kwargs
+    command = ChooseMeans(means="practice-guidance", description="d", owner="o", due=DUE)
+    return item.choose_means, (rules, command)
 
 
 def _report_progress(item, rules):
-    return item.report_progress, (only(item.actions),), {"status": "on_track", "note": ""}
+    command = ReportProgress(action_id=only(item.actions), status="on_track", note="")
+    return item.report_progress, (command,)
 
 
 def _define_measure(item, rules):
-    kwargs = {"kind": "case-file-audit", "description": "d", "review_due": DUE}
-    return item.define_measure, (rules,), kwargs
+    command = DefineMeasure(kind="case-file-audit", description="d", review_due=DUE)
+    return item.define_measure, (rules, command)
 
 
 def _record_evidence(item, rules):
-    kwargs = {"outcome": "met", "summary": "s", "reference": None}
-    return item.record_evidence, (only(item.measures),), kwargs
+    command = RecordEvidence(
+        measure_id=only(item.measures), outcome="met", summary="s", reference=None
+    )
+    return item.record_evidence, (command,)
 
 
 def _correct(item, rules):
-    return item.correct, (), {"title": "New title", "description": None, "reason": "Typo"}
+    return item.correct, (CorrectItem(title="New title", description=None, reason="Typo"),)
 
 
 def _close(item, rules):
-    return item.close, (), {"summary": "s", "override_reason": "again"}
+    return item.close, (CloseItem(summary="s", override_reason="again"),)
 
 
 @pytest.mark.parametrize(
@@ -510,12 +514,11 @@ def test_a_closed_item_cannot_change(
     given, step, rules, business_manager, now, then_refused, command
 ):
     item = given(step.action("complete"), step.measure("met"), step.closed())
-    method, args, kwargs = command(item, rules)
+    method, args = command(item, rules)
     then_refused(
         method,
         RuleViolation,
         *args,
-        **kwargs,
         actor=business_manager,
         now=now,
         match="closed item cannot change",
@@ -524,13 +527,17 @@ def test_a_closed_item_cannot_change(
 
 def test_only_a_closed_item_can_be_reopened(given, step, chair, now, then_refused):
     item = given(step.action("complete"), step.measure("met"))
-    then_refused(item.reopen, RuleViolation, reason="r", actor=chair, now=now, match="closed")
+    then_refused(
+        item.reopen, RuleViolation, ReopenItem(reason="r"), actor=chair, now=now, match="closed"
+    )
 
 
 @pytest.mark.parametrize("reason", ["", "   "])
 def test_reopening_needs_a_reason(given, step, chair, now, then_refused, reason):
     item = given(step.closed())
-    then_refused(item.reopen, InvalidField, reason=reason, actor=chair, now=now, field="reason")
+    then_refused(
+        item.reopen, InvalidField, ReopenItem(reason=reason), actor=chair, now=now, field="reason"
+    )
 
 
 # -- correction -----------------------------------------------------------------------------
@@ -541,9 +548,11 @@ def test_a_correction_keeps_the_previous_values_and_changes_the_item(
 ):
     item = given()
     item.correct(
-        title=" Neglect of adolescents not recognised ",
-        description="Signs of neglect were missed.",
-        reason="Clearer wording",
+        CorrectItem(
+            title=" Neglect of adolescents not recognised ",
+            description="Signs of neglect were missed.",
+            reason="Clearer wording",
+        ),
         actor=contributor,
         now=now,
     )
@@ -572,7 +581,9 @@ def test_a_correction_of_the_title_alone_leaves_the_description(
     given, contributor, now, then_events
 ):
     item = given()
-    item.correct(title="New title", description=None, reason="r", actor=contributor, now=now)
+    item.correct(
+        CorrectItem(title="New title", description=None, reason="r"), actor=contributor, now=now
+    )
     then_events(item, [("Corrected", {"description": None, "previous_description": None})])
     assert item.description == "Practitioners missed signs of neglect in a 15-year-old."
 
@@ -595,9 +606,7 @@ def test_a_correction_must_change_something(
     then_refused(
         item.correct,
         InvalidField,
-        title=title,
-        description=description,
-        reason="r",
+        CorrectItem(title=title, description=description, reason="r"),
         actor=contributor,
         now=now,
         match="must change",
@@ -610,9 +619,7 @@ def test_a_correction_needs_a_reason(given, contributor, now, then_refused, reas
     then_refused(
         item.correct,
         InvalidField,
-        title="New title",
-        description=None,
-        reason=reason,
+        CorrectItem(title="New title", description=None, reason=reason),
         actor=contributor,
         now=now,
         field="reason",
@@ -624,8 +631,8 @@ def test_a_correction_needs_a_reason(given, contributor, now, then_refused, reas
 
 def test_every_event_carries_its_actor(build, step, chair, business_manager, contributor, now):
     item = build(step.action("complete"), step.measure("met"))
-    item.close(summary="s", override_reason=None, actor=chair, now=now)
-    item.reopen(reason="r", actor=business_manager, now=now)
+    item.close(CloseItem(summary="s", override_reason=None), actor=chair, now=now)
+    item.reopen(ReopenItem(reason="r"), actor=business_manager, now=now)
     actors = [event.actor for event in item.collect_events()]
     expected = [contributor] * 5 + [chair, business_manager]
     assert actors == [actor.as_record() for actor in expected]
@@ -637,20 +644,21 @@ def test_event_timestamps_are_the_injected_now(build, rules, contributor, now):
     times = [now + timedelta(days=n, minutes=n) for n in range(1, 5)]
     action_id = item.choose_means(
         rules,
-        means="practice-guidance",
-        description="d",
-        owner="o",
-        due=DUE,
+        ChooseMeans(means="practice-guidance", description="d", owner="o", due=DUE),
         actor=contributor,
         now=times[0],
     )
-    item.report_progress(action_id, status="complete", note="", actor=contributor, now=times[1])
-    item.correct(title="New", description=None, reason="r", actor=contributor, now=times[2])
+    item.report_progress(
+        ReportProgress(action_id=action_id, status="complete", note=""),
+        actor=contributor,
+        now=times[1],
+    )
+    item.correct(
+        CorrectItem(title="New", description=None, reason="r"), actor=contributor, now=times[2]
+    )
     item.define_measure(
         rules,
-        kind="case-file-audit",
-        description="d",
-        review_due=DUE,
+        DefineMeasure(kind="case-file-audit", description="d", review_due=DUE),
         actor=contributor,
         now=times[3],
     )
@@ -660,8 +668,12 @@ def test_event_timestamps_are_the_injected_now(build, rules, contributor, now):
 
 def test_an_item_rebuilt_from_its_events_equals_the_original(build, step, chair, contributor, now):
     item = build(step.action("complete"), step.action("at_risk"), step.measure("not_met", "met"))
-    item.correct(title="New title", description="New", reason="r", actor=contributor, now=now)
-    item.close(summary="s", override_reason=None, actor=chair, now=now + timedelta(hours=1))
+    item.correct(
+        CorrectItem(title="New title", description="New", reason="r"), actor=contributor, now=now
+    )
+    item.close(
+        CloseItem(summary="s", override_reason=None), actor=chair, now=now + timedelta(hours=1)
+    )
     rebuilt = reduce(lambda aggregate, event: event.mutate(aggregate), item.collect_events(), None)
     assert rebuilt == item
     state = attrgetter("title", "actions", "measures", "closed_at", "version")
@@ -688,10 +700,7 @@ def test_another_subgroups_rules_cannot_decide_for_an_item(
         item.choose_means,
         DomainError,
         framework.subgroup("training"),
-        means="e-learning",
-        description="d",
-        owner="o",
-        due=DUE,
+        ChooseMeans(means="e-learning", description="d", owner="o", due=DUE),
         actor=contributor,
         now=now,
     )
@@ -700,5 +709,5 @@ def test_another_subgroups_rules_cannot_decide_for_an_item(
 def test_only_a_business_managers_override_reason_is_recorded(given, step, contributor, now):
     item = given(step.measure("met"))
     with contextlib.suppress(RuleViolation):
-        item.close(summary="s", override_reason="Because", actor=contributor, now=now)
+        item.close(CloseItem(summary="s", override_reason="Because"), actor=contributor, now=now)
     assert [event.override_reason for event in item.collect_events()] in ([], [None])

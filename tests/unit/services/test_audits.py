@@ -1,6 +1,7 @@
 """The audit service on the in-memory store: the yearly limit, findings that identify learning
 (saved with the finding or not at all), completion, follow-ups and who may do what."""
 
+from dataclasses import replace
 from datetime import date
 from uuid import uuid4
 
@@ -9,6 +10,8 @@ from eventsourcing.domain import Aggregate
 
 from domain.actor import ADMIN, BUSINESS_MANAGER, CHAIR, CONTRIBUTOR, INSPECTOR, Actor
 from domain.audit import Audit, AuditProgramme
+from domain.commands.audit import CompleteAudit, PlanAudit, RecordFinding
+from domain.commands.learning_item import IdentifyNeed
 from domain.errors import InvalidField, RuleViolation
 from domain.framework import Agency, AuditRules, Framework, Option, Subgroup
 from domain.learning_item import LearningItem
@@ -96,7 +99,7 @@ def refused(log, command, error, *args, field=None, match=None, **kwargs):
 
 def plan_case_audits(audits, count, planned_for=IN_2026):
     return [
-        audits.plan(ANALYST, kind=MACA, theme=f"Theme {n}", planned_for=planned_for)
+        audits.plan(ANALYST, PlanAudit(kind=MACA, theme=f"Theme {n}", planned_for=planned_for))
         for n in range(count)
     ]
 
@@ -106,8 +109,10 @@ def programme(log, year) -> AuditProgramme:
 
 
 def completed_audit(audits, clock):
-    audit_id = audits.plan(ANALYST, kind=BESPOKE, theme="Neglect", planned_for=IN_2026)
-    audits.complete(audit_id, ANALYST, completed_on=clock().date(), summary="Drift found")
+    audit_id = audits.plan(ANALYST, PlanAudit(kind=BESPOKE, theme="Neglect", planned_for=IN_2026))
+    audits.complete(
+        audit_id, ANALYST, CompleteAudit(completed_on=clock().date(), summary="Drift found")
+    )
     return audit_id
 
 
@@ -122,9 +127,7 @@ def test_four_case_audits_a_year_are_planned_and_a_fifth_is_refused(audits, log)
         audits.plan,
         RuleViolation,
         ANALYST,
-        kind=MACA,
-        theme="Fifth",
-        planned_for=IN_2026,
+        PlanAudit(kind=MACA, theme="Fifth", planned_for=IN_2026),
         match=r"up to 4 .*2026/27",
     )
 
@@ -132,7 +135,8 @@ def test_four_case_audits_a_year_are_planned_and_a_fifth_is_refused(audits, log)
 def test_a_fifth_is_planned_with_an_override_reason(audits, log):
     plan_case_audits(audits, 4)
     audit_id = audits.plan(
-        ANALYST, kind=MACA, theme="Fifth", planned_for=IN_2026, override_reason="Ofsted asked"
+        ANALYST,
+        PlanAudit(kind=MACA, theme="Fifth", planned_for=IN_2026, override_reason="Ofsted asked"),
     )
     assert audits.get(audit_id).override_reason == "Ofsted asked"
     assert programme(log, 2026).scheduled[str(audit_id)] == "Ofsted asked"
@@ -140,7 +144,9 @@ def test_a_fifth_is_planned_with_an_override_reason(audits, log):
 
 def test_the_next_reporting_year_starts_on_1_april(audits, log):
     plan_case_audits(audits, 4)
-    audit_id = audits.plan(ANALYST, kind=MACA, theme="April", planned_for=date(2027, 4, 1))
+    audit_id = audits.plan(
+        ANALYST, PlanAudit(kind=MACA, theme="April", planned_for=date(2027, 4, 1))
+    )
     assert audits.get(audit_id).reporting_year == 2027
     assert list(programme(log, 2027).scheduled) == [str(audit_id)]
 
@@ -152,18 +158,17 @@ def test_31_march_counts_in_the_year_it_ends(audits, log):
         audits.plan,
         RuleViolation,
         ANALYST,
-        kind=MACA,
-        theme="March",
-        planned_for="2027-03-31",
+        PlanAudit(kind=MACA, theme="March", planned_for=date(2027, 3, 31)),
     )
 
 
 def test_bespoke_and_single_agency_audits_do_not_count(audits, log):
     plan_case_audits(audits, 4)
     before = recorded(log)
-    audits.plan(ANALYST, kind=BESPOKE, theme="After a review", planned_for=IN_2026)
+    audits.plan(ANALYST, PlanAudit(kind=BESPOKE, theme="After a review", planned_for=IN_2026))
     audits.plan(
-        ANALYST, kind=SINGLE, theme="Missing", planned_for=IN_2026, agency="thames-valley-police"
+        ANALYST,
+        PlanAudit(kind=SINGLE, theme="Missing", planned_for=IN_2026, agency="thames-valley-police"),
     )
     assert recorded(log) == before + 2
     assert len(programme(log, 2026).scheduled) == 4
@@ -192,7 +197,7 @@ def test_a_race_for_the_last_place_is_decided_again(audits, log):
     racing(log, audits, lambda: plan_case_audits(audits, 1))
     before = recorded(log)
     with pytest.raises(RuleViolation, match="up to 4"):
-        audits.plan(ANALYST, kind=MACA, theme="Late", planned_for=IN_2026)
+        audits.plan(ANALYST, PlanAudit(kind=MACA, theme="Late", planned_for=IN_2026))
     assert recorded(log) == before + 2  # the racer's audit and its place, nothing of ours
     assert len(programme(log, 2026).scheduled) == 4
 
@@ -200,7 +205,7 @@ def test_a_race_for_the_last_place_is_decided_again(audits, log):
 def test_a_race_with_places_to_spare_schedules_both(audits, log):
     plan_case_audits(audits, 2)
     racing(log, audits, lambda: plan_case_audits(audits, 1))
-    audit_id = audits.plan(ANALYST, kind=MACA, theme="Also", planned_for=IN_2026)
+    audit_id = audits.plan(ANALYST, PlanAudit(kind=MACA, theme="Also", planned_for=IN_2026))
     scheduled = programme(log, 2026).scheduled
     assert len(scheduled) == 4
     assert str(audit_id) in scheduled
@@ -208,19 +213,21 @@ def test_a_race_with_places_to_spare_schedules_both(audits, log):
 
 def test_a_race_to_open_the_years_programme_is_decided_again(audits, log):
     racing(log, audits, lambda: plan_case_audits(audits, 1))
-    audit_id = audits.plan(ANALYST, kind=MACA, theme="First", planned_for=IN_2026)
+    audit_id = audits.plan(ANALYST, PlanAudit(kind=MACA, theme="First", planned_for=IN_2026))
     assert list(programme(log, 2026).scheduled)[1] == str(audit_id)
 
 
 def test_losing_every_race_is_a_version_conflict(audits, log):
     def racer():
-        audits.plan(ANALYST, kind=MACA, theme="Rival", planned_for=IN_2026, override_reason="Ok")
+        audits.plan(
+            ANALYST, PlanAudit(kind=MACA, theme="Rival", planned_for=IN_2026, override_reason="Ok")
+        )
 
     plan_case_audits(audits, 1)
     racing(log, audits, racer, times=3)
     before = recorded(log)
     with pytest.raises(VersionMismatch):
-        audits.plan(ANALYST, kind=MACA, theme="Unlucky", planned_for=IN_2026)
+        audits.plan(ANALYST, PlanAudit(kind=MACA, theme="Unlucky", planned_for=IN_2026))
     assert recorded(log) == before + 3 * 2  # three rivals' audits and places, nothing of ours
 
 
@@ -231,7 +238,8 @@ def test_a_bespoke_audit_may_answer_a_case_review(audits, log):
     review = CaseReview(case_reference="SCR-2026-01")
     log.record(review)
     audit_id = audits.plan(
-        ANALYST, kind=BESPOKE, theme="Neglect", planned_for=IN_2026, prompted_by=str(review.id)
+        ANALYST,
+        PlanAudit(kind=BESPOKE, theme="Neglect", planned_for=IN_2026, prompted_by=str(review.id)),
     )
     assert audits.get(audit_id).prompted_by == str(review.id)
 
@@ -247,10 +255,7 @@ def test_prompted_by_must_name_a_case_review(audits, log, clock, what):
         audits.plan,
         InvalidField,
         ANALYST,
-        kind=BESPOKE,
-        theme="Neglect",
-        planned_for=IN_2026,
-        prompted_by=prompted_by,
+        PlanAudit(kind=BESPOKE, theme="Neglect", planned_for=IN_2026, prompted_by=prompted_by),
         field="prompted_by",
     )
 
@@ -258,22 +263,20 @@ def test_prompted_by_must_name_a_case_review(audits, log, clock, what):
 def test_a_follow_up_is_planned_from_a_completed_audit(audits, clock):
     original = completed_audit(audits, clock)
     follow_up = audits.plan(
-        ANALYST, kind=MACA, theme="Drift, again", planned_for=IN_2026, follow_up_of=str(original)
+        ANALYST,
+        PlanAudit(kind=MACA, theme="Drift, again", planned_for=IN_2026, follow_up_of=str(original)),
     )
     assert audits.get(follow_up).follow_up_of == str(original)
 
 
 def test_a_follow_up_of_an_audit_still_running_is_refused(audits, log):
-    original = audits.plan(ANALYST, kind=BESPOKE, theme="Neglect", planned_for=IN_2026)
+    original = audits.plan(ANALYST, PlanAudit(kind=BESPOKE, theme="Neglect", planned_for=IN_2026))
     refused(
         log,
         audits.plan,
         RuleViolation,
         ANALYST,
-        kind=BESPOKE,
-        theme="Again",
-        planned_for=IN_2026,
-        follow_up_of=original,
+        PlanAudit(kind=BESPOKE, theme="Again", planned_for=IN_2026, follow_up_of=str(original)),
     )
 
 
@@ -284,10 +287,7 @@ def test_a_follow_up_of_no_audit_is_refused(audits, log, follow_up_of):
         audits.plan,
         InvalidField,
         ANALYST,
-        kind=BESPOKE,
-        theme="Again",
-        planned_for=IN_2026,
-        follow_up_of=follow_up_of,
+        PlanAudit(kind=BESPOKE, theme="Again", planned_for=IN_2026, follow_up_of=str(follow_up_of)),
         field="follow_up_of",
     )
 
@@ -296,31 +296,31 @@ def test_a_follow_up_of_no_audit_is_refused(audits, log, follow_up_of):
     ("fields", "field"),
     [
         ({"kind": "deep_dive"}, "kind"),
-        ({"planned_for": "14/09/2026"}, "planned_for"),
+        ({"theme": " "}, "theme"),
         ({"kind": SINGLE}, "agency"),
     ],
 )
 def test_bad_input_is_refused_and_nothing_recorded(audits, log, fields, field):
     body = {"kind": MACA, "theme": "Neglect", "planned_for": IN_2026, **fields}
-    refused(log, audits.plan, InvalidField, ANALYST, **body, field=field)
+    refused(log, audits.plan, InvalidField, ANALYST, PlanAudit(**body), field=field)
 
 
 # -- findings and the learning they identify ---------------------------------------------------
 
-LEARNING = {
-    "subgroup": MANDE,
-    "title": "Plans drift in neglect cases",
-    "description": "Four of six plans had no review date.",
-    "source": {"kind": "targeted_multi_agency_audits"},
-    "themes": ["neglect"],
-}
+LEARNING = IdentifyNeed(
+    subgroup=MANDE,
+    title="Plans drift in neglect cases",
+    description="Four of six plans had no review date.",
+    source_kind="targeted_multi_agency_audits",
+    themes=("neglect",),
+)
 
 
 def test_a_finding_with_learning_identifies_a_linked_item(audits, log):
-    audit_id = audits.plan(ANALYST, kind=MACA, theme="Neglect", planned_for=IN_2026)
+    audit_id = audits.plan(ANALYST, PlanAudit(kind=MACA, theme="Neglect", planned_for=IN_2026))
     before = recorded(log)
     finding_id, item_id = audits.record_finding(
-        audit_id, ANALYST, summary="Plans drift", learning=LEARNING
+        audit_id, ANALYST, RecordFinding(summary="Plans drift", learning=LEARNING)
     )
     assert recorded(log) == before + 2
     item = log.load(item_id, LearningItem, "learning item")
@@ -330,64 +330,67 @@ def test_a_finding_with_learning_identifies_a_linked_item(audits, log):
 
 
 def test_a_learning_source_reference_given_is_kept(audits):
-    audit_id = audits.plan(ANALYST, kind=MACA, theme="Neglect", planned_for=IN_2026)
-    learning = {**LEARNING, "source": {"kind": "single_agency_audits", "reference": "TVP-7"}}
-    _, item_id = audits.record_finding(audit_id, ANALYST, summary="Drift", learning=learning)
+    audit_id = audits.plan(ANALYST, PlanAudit(kind=MACA, theme="Neglect", planned_for=IN_2026))
+    learning = replace(LEARNING, source_kind="single_agency_audits", source_reference="TVP-7")
+    _, item_id = audits.record_finding(
+        audit_id, ANALYST, RecordFinding(summary="Drift", learning=learning)
+    )
     assert audits.log.load(item_id, LearningItem, "learning item").source_reference == "TVP-7"
 
 
 def test_a_finding_without_learning_identifies_nothing(audits, log):
-    audit_id = audits.plan(ANALYST, kind=MACA, theme="Neglect", planned_for=IN_2026)
+    audit_id = audits.plan(ANALYST, PlanAudit(kind=MACA, theme="Neglect", planned_for=IN_2026))
     before = recorded(log)
-    finding_id, item_id = audits.record_finding(audit_id, MANDE_CHAIR, summary="Good practice")
+    finding_id, item_id = audits.record_finding(
+        audit_id, MANDE_CHAIR, RecordFinding(summary="Good practice")
+    )
     assert item_id is None
     assert recorded(log) == before + 1
     assert audits.get(audit_id).findings[finding_id].summary == "Good practice"
 
 
 def test_learning_in_a_subgroup_the_actor_may_not_write_records_neither(audits, log):
-    audit_id = audits.plan(ANALYST, kind=MACA, theme="Neglect", planned_for=IN_2026)
-    learning = {**LEARNING, "subgroup": TRAINING, "source": {"kind": "course_evaluation"}}
+    audit_id = audits.plan(ANALYST, PlanAudit(kind=MACA, theme="Neglect", planned_for=IN_2026))
+    learning = replace(LEARNING, subgroup=TRAINING, source_kind="course_evaluation")
     refused(
         log,
         audits.record_finding,
         Forbidden,
         audit_id,
         ANALYST,
-        summary="Training gap",
-        learning=learning,
+        RecordFinding(summary="Training gap", learning=learning),
         match="training",
     )
     assert audits.get(audit_id).findings == {}
 
 
 def test_the_business_manager_may_identify_learning_in_any_subgroup(audits):
-    audit_id = audits.plan(MANAGER, kind=MACA, theme="Neglect", planned_for=IN_2026)
-    learning = {**LEARNING, "subgroup": TRAINING, "source": {"kind": "course_evaluation"}}
-    _, item_id = audits.record_finding(audit_id, MANAGER, summary="Gap", learning=learning)
+    audit_id = audits.plan(MANAGER, PlanAudit(kind=MACA, theme="Neglect", planned_for=IN_2026))
+    learning = replace(LEARNING, subgroup=TRAINING, source_kind="course_evaluation")
+    _, item_id = audits.record_finding(
+        audit_id, MANAGER, RecordFinding(summary="Gap", learning=learning)
+    )
     assert audits.log.load(item_id, LearningItem, "learning item").subgroup == TRAINING
 
 
 @pytest.mark.parametrize(
     ("learning", "field"),
     [
-        ({**LEARNING, "subgroup": "nowhere"}, "learning.subgroup"),
-        ({**LEARNING, "title": ""}, "learning.title"),
-        ({**LEARNING, "source": {"kind": "gossip"}}, "learning.source.kind"),
-        ({**LEARNING, "source": "audit"}, "learning.source"),
-        ({**LEARNING, "themes": "neglect"}, "learning.themes"),
+        (replace(LEARNING, subgroup="nowhere"), "learning.subgroup"),
+        (replace(LEARNING, title=""), "learning.title"),
+        (replace(LEARNING, source_kind="gossip"), "learning.source.kind"),
+        (replace(LEARNING, themes=("neglect", " ")), "learning.themes"),
     ],
 )
 def test_a_finding_with_bad_learning_records_neither(audits, log, learning, field):
-    audit_id = audits.plan(ANALYST, kind=MACA, theme="Neglect", planned_for=IN_2026)
+    audit_id = audits.plan(ANALYST, PlanAudit(kind=MACA, theme="Neglect", planned_for=IN_2026))
     refused(
         log,
         audits.record_finding,
         InvalidField,
         audit_id,
         ANALYST,
-        summary="Drift",
-        learning=learning,
+        RecordFinding(summary="Drift", learning=learning),
         field=field,
     )
 
@@ -400,8 +403,7 @@ def test_a_completed_audit_takes_no_findings_nor_their_learning(audits, log, clo
         RuleViolation,
         audit_id,
         ANALYST,
-        summary="Late",
-        learning=LEARNING,
+        RecordFinding(summary="Late", learning=LEARNING),
     )
 
 
@@ -409,10 +411,12 @@ def test_a_completed_audit_takes_no_findings_nor_their_learning(audits, log, clo
 
 
 def test_completing_an_audit(audits, clock):
-    audit_id = audits.plan(ANALYST, kind=MACA, theme="Neglect", planned_for=IN_2026)
-    audits.record_finding(audit_id, ANALYST, summary="Drift")
+    audit_id = audits.plan(ANALYST, PlanAudit(kind=MACA, theme="Neglect", planned_for=IN_2026))
+    audits.record_finding(audit_id, ANALYST, RecordFinding(summary="Drift"))
     clock.advance(days=30)
-    audits.complete(audit_id, ANALYST, 2, completed_on="2026-05-20", summary="Drift found")
+    audits.complete(
+        audit_id, ANALYST, CompleteAudit(completed_on=date(2026, 5, 20), summary="Drift found"), 2
+    )
     audit = audits.get(audit_id)
     assert (audit.completed_on, audit.completion_summary) == (date(2026, 5, 20), "Drift found")
 
@@ -425,51 +429,55 @@ def test_completing_twice_is_refused(audits, log, clock):
         RuleViolation,
         audit_id,
         ANALYST,
-        completed_on=clock().date(),
-        summary="Again",
+        CompleteAudit(completed_on=clock().date(), summary="Again"),
     )
 
 
 def test_a_completion_in_the_future_is_refused(audits, log, clock):
-    audit_id = audits.plan(ANALYST, kind=MACA, theme="Neglect", planned_for=IN_2026)
+    audit_id = audits.plan(ANALYST, PlanAudit(kind=MACA, theme="Neglect", planned_for=IN_2026))
     refused(
         log,
         audits.complete,
         InvalidField,
         audit_id,
         ANALYST,
-        completed_on=date(2026, 5, 2),
-        summary="Done",
+        CompleteAudit(completed_on=date(2026, 5, 2), summary="Done"),
         field="completed_on",
     )
 
 
 def test_a_stale_version_is_refused(audits, log, clock):
-    audit_id = audits.plan(ANALYST, kind=MACA, theme="Neglect", planned_for=IN_2026)
-    audits.record_finding(audit_id, ANALYST, summary="Drift")
+    audit_id = audits.plan(ANALYST, PlanAudit(kind=MACA, theme="Neglect", planned_for=IN_2026))
+    audits.record_finding(audit_id, ANALYST, RecordFinding(summary="Drift"))
     refused(
         log,
         audits.complete,
         VersionMismatch,
         audit_id,
         ANALYST,
+        CompleteAudit(completed_on=clock().date(), summary="Done"),
         1,
-        completed_on=clock().date(),
-        summary="Done",
     )
 
 
 def test_an_unknown_audit_is_not_found(audits, log, clock):
-    refused(log, audits.record_finding, NotFound, uuid4(), ANALYST, summary="Drift")
+    refused(log, audits.record_finding, NotFound, uuid4(), ANALYST, RecordFinding(summary="Drift"))
     refused(
-        log, audits.complete, NotFound, uuid4(), ANALYST, completed_on=clock().date(), summary="x"
+        log,
+        audits.complete,
+        NotFound,
+        uuid4(),
+        ANALYST,
+        CompleteAudit(completed_on=clock().date(), summary="x"),
     )
 
 
 def test_a_learning_item_is_not_an_audit(audits, log, clock):
-    audit_id = audits.plan(ANALYST, kind=MACA, theme="Neglect", planned_for=IN_2026)
-    _, item_id = audits.record_finding(audit_id, ANALYST, summary="Drift", learning=LEARNING)
-    refused(log, audits.record_finding, NotFound, item_id, ANALYST, summary="Drift")
+    audit_id = audits.plan(ANALYST, PlanAudit(kind=MACA, theme="Neglect", planned_for=IN_2026))
+    _, item_id = audits.record_finding(
+        audit_id, ANALYST, RecordFinding(summary="Drift", learning=LEARNING)
+    )
+    refused(log, audits.record_finding, NotFound, item_id, ANALYST, RecordFinding(summary="Drift"))
 
 
 # -- who may run audits ----------------------------------------------------------------------
@@ -481,24 +489,38 @@ def test_a_learning_item_is_not_an_audit(audits, log, clock):
     ids=["inspector", "admin", "another-subgroups-contributor", "another-subgroups-chair"],
 )
 def test_only_the_manager_and_the_audit_subgroup_run_audits(audits, log, clock, who):
-    audit_id = audits.plan(MANDE_CHAIR, kind=MACA, theme="Neglect", planned_for=IN_2026)
-    refused(log, audits.plan, Forbidden, who, kind=MACA, theme="Neglect", planned_for=IN_2026)
-    refused(log, audits.record_finding, Forbidden, audit_id, who, summary="Drift")
+    audit_id = audits.plan(MANDE_CHAIR, PlanAudit(kind=MACA, theme="Neglect", planned_for=IN_2026))
     refused(
-        log, audits.complete, Forbidden, audit_id, who, completed_on=clock().date(), summary="x"
+        log, audits.plan, Forbidden, who, PlanAudit(kind=MACA, theme="Neglect", planned_for=IN_2026)
+    )
+    refused(log, audits.record_finding, Forbidden, audit_id, who, RecordFinding(summary="Drift"))
+    refused(
+        log,
+        audits.complete,
+        Forbidden,
+        audit_id,
+        who,
+        CompleteAudit(completed_on=clock().date(), summary="x"),
     )
 
 
 def test_without_audit_rules_no_one_runs_audits(log, framework, clock):
     audits = Audits(log, Framework(framework.name, framework.timezone, framework.subgroups), clock)
-    refused(log, audits.plan, Forbidden, MANAGER, kind=MACA, theme="Neglect", planned_for=IN_2026)
+    refused(
+        log,
+        audits.plan,
+        Forbidden,
+        MANAGER,
+        PlanAudit(kind=MACA, theme="Neglect", planned_for=IN_2026),
+    )
 
 
 def test_what_was_recorded_reads_back_from_the_store(audits):
     audit_id = audits.plan(
-        ANALYST, kind=SINGLE, theme="Missing", planned_for=IN_2026, agency="thames-valley-police"
+        ANALYST,
+        PlanAudit(kind=SINGLE, theme="Missing", planned_for=IN_2026, agency="thames-valley-police"),
     )
-    audits.record_finding(audit_id, ANALYST, summary="Drift", learning=LEARNING)
+    audits.record_finding(audit_id, ANALYST, RecordFinding(summary="Drift", learning=LEARNING))
     audit = audits.get(audit_id)
     assert isinstance(audit, Audit)
     assert (audit.planned_for, audit.planned_on) == (IN_2026, date(2026, 5, 1))

@@ -9,6 +9,18 @@ import pytest
 from adapters.framework.loader import load_framework
 from domain.actor import BUSINESS_MANAGER, Actor
 from domain.case_review import CaseReview
+from domain.commands.case_review import (
+    AgreeBoardResponse,
+    AssessCriteria,
+    ChooseMethodology,
+    DecideReview,
+    NotifyReview,
+    PublishReview,
+    ReachMilestone,
+    ReceiveFinalReport,
+    RecordInvolvement,
+)
+from domain.commands.learning_item import IdentifyNeed
 from domain.errors import InvalidField, RuleViolation, UnknownSubgroup
 from domain.framework import STEPS
 from domain.learning_item import LearningItem
@@ -17,7 +29,7 @@ from services.errors import Forbidden, NotFound, VersionMismatch
 
 NOTIFICATION = {
     "case_reference": "WM/SCR/2026-01",
-    "notified_on": "2026-03-02",
+    "notified_on": date(2026, 3, 2),
     "notifying_agency": "childrens-social-care",
     "summary": "Infant admitted with unexplained injuries",
 }
@@ -43,19 +55,23 @@ def learning_fields(subgroup: str, title: str) -> dict:
 
 
 def notified(reviews, actor):
-    return reviews.notify(actor, **NOTIFICATION)
+    return reviews.notify(actor, NotifyReview(**NOTIFICATION))
 
 
 def in_review(reviews, actor):
     review_id = notified(reviews, actor)
-    reviews.assess_criteria(review_id, actor, **REQUIRED)
-    reviews.decide(review_id, actor, review_type="serious_case_review", rationale="Meets 5(2)")
+    reviews.assess_criteria(review_id, actor, AssessCriteria(**REQUIRED))
+    reviews.decide(
+        review_id, actor, DecideReview(review_type="serious_case_review", rationale="Meets 5(2)")
+    )
     reviews.choose_methodology(
         review_id,
         actor,
-        method="scie_learning_together",
-        lead_reviewer="Dr R. Reviewer",
-        lead_reviewer_independent=True,
+        ChooseMethodology(
+            method="scie_learning_together",
+            lead_reviewer="Dr R. Reviewer",
+            lead_reviewer_independent=True,
+        ),
     )
     return review_id
 
@@ -63,31 +79,52 @@ def in_review(reviews, actor):
 def test_a_review_from_notification_to_publication_with_its_learning(reviews, log, actors, clock):
     contributor, chair = actors.contributor, actors.chair
     review_id = notified(reviews, contributor)
-    assert reviews.assess_criteria(review_id, contributor, **REQUIRED) == "serious_case_review"
-    reviews.reach_milestone(
-        review_id, contributor, milestone="scoping_meeting", reached_on="2026-03-09"
+    assert (
+        reviews.assess_criteria(review_id, contributor, AssessCriteria(**REQUIRED))
+        == "serious_case_review"
     )
-    reviews.decide(review_id, chair, review_type="serious_case_review", rationale="Meets 5(2)")
+    reviews.reach_milestone(
+        review_id,
+        contributor,
+        ReachMilestone(milestone="scoping_meeting", reached_on=date(2026, 3, 9)),
+    )
+    reviews.decide(
+        review_id, chair, DecideReview(review_type="serious_case_review", rationale="Meets 5(2)")
+    )
     reviews.choose_methodology(
         review_id,
         chair,
-        method="scie_learning_together",
-        lead_reviewer="Dr R. Reviewer",
-        lead_reviewer_independent=True,
+        ChooseMethodology(
+            method="scie_learning_together",
+            lead_reviewer="Dr R. Reviewer",
+            lead_reviewer_independent=True,
+        ),
     )
     for party, status in (("practitioners", "contributed"), ("family", "invited")):
-        reviews.record_involvement(review_id, contributor, party=party, status=status)
+        reviews.record_involvement(
+            review_id, contributor, RecordInvolvement(party=party, status=status)
+        )
     reviews.receive_final_report(
-        review_id, chair, received_on=date(2026, 4, 20), summary="Overview report"
+        review_id,
+        chair,
+        ReceiveFinalReport(received_on=date(2026, 4, 20), summary="Overview report"),
     )
     reviews.agree_board_response(
-        review_id, actors.business_manager, agreed_on="2026-04-27", summary="All accepted"
+        review_id,
+        actors.business_manager,
+        AgreeBoardResponse(agreed_on=date(2026, 4, 27), summary="All accepted"),
     )
     reviews.publish(
-        review_id, chair, published_on="2026-04-30", url="https://lscb.example.org/scr-2026-01"
+        review_id,
+        chair,
+        PublishReview(published_on=date(2026, 4, 30), url="https://lscb.example.org/scr-2026-01"),
     )
-    first = reviews.extract_learning(review_id, chair, **learning_fields("training", "Briefings"))
-    second = reviews.extract_learning(review_id, chair, **learning_fields("policy", "Guidance"))
+    first = reviews.extract_learning(
+        review_id, chair, IdentifyNeed(**learning_fields("training", "Briefings"))
+    )
+    second = reviews.extract_learning(
+        review_id, chair, IdentifyNeed(**learning_fields("policy", "Guidance"))
+    )
 
     review = log.load(review_id, CaseReview, "case review")
     assert review.status == "published"
@@ -118,15 +155,19 @@ def test_a_review_from_notification_to_publication_with_its_learning(reviews, lo
 def test_a_departure_is_flagged_in_the_review_and_its_history(reviews, log, actors, clock):
     bm = actors.business_manager
     review_id = notified(reviews, bm)
-    reviews.assess_criteria(review_id, bm, **REQUIRED)
+    reviews.assess_criteria(review_id, bm, AssessCriteria(**REQUIRED))
     with pytest.raises(RuleViolation, match="requires a serious case review"):
-        reviews.decide(review_id, bm, review_type="learning_review", rationale="Proportionate")
+        reviews.decide(
+            review_id, bm, DecideReview(review_type="learning_review", rationale="Proportionate")
+        )
     reviews.decide(
         review_id,
         bm,
-        review_type="learning_review",
-        rationale="Proportionate",
-        departure_reason="A national review of the same setting is under way",
+        DecideReview(
+            review_type="learning_review",
+            rationale="Proportionate",
+            departure_reason="A national review of the same setting is under way",
+        ),
     )
     assert log.load(review_id, CaseReview, "case review").departure
     (decided,) = [
@@ -144,11 +185,11 @@ def test_only_the_case_review_subgroup_and_the_business_manager_write(
 ):
     actor = getattr(actors, who)
     with pytest.raises(Forbidden, match="may not change case reviews in serious-case-review"):
-        reviews.notify(actor, **NOTIFICATION)
+        reviews.notify(actor, NotifyReview(**NOTIFICATION))
     review_id = notified(reviews, actors.contributor)
     before = record_count()
     with pytest.raises(Forbidden):
-        reviews.assess_criteria(review_id, actor, **REQUIRED)
+        reviews.assess_criteria(review_id, actor, AssessCriteria(**REQUIRED))
     assert record_count() == before
 
 
@@ -158,20 +199,29 @@ def test_learning_goes_only_where_the_actor_may_write_and_nothing_is_half_saved(
     review_id = in_review(reviews, actors.contributor)
     before = record_count()
     with pytest.raises(Forbidden, match="may not record learning in training"):
-        reviews.extract_learning(review_id, actors.contributor, **learning_fields("training", "T"))
+        reviews.extract_learning(
+            review_id, actors.contributor, IdentifyNeed(**learning_fields("training", "T"))
+        )
     with pytest.raises(UnknownSubgroup):
-        reviews.extract_learning(review_id, actors.contributor, **learning_fields("finance", "F"))
+        reviews.extract_learning(
+            review_id, actors.contributor, IdentifyNeed(**learning_fields("finance", "F"))
+        )
     with pytest.raises(InvalidField) as bad_source:
         reviews.extract_learning(
             review_id,
             actors.contributor,
-            **{**learning_fields("serious-case-review", "S"), "source_kind": "course-evaluation"},
+            IdentifyNeed(
+                **{
+                    **learning_fields("serious-case-review", "S"),
+                    "source_kind": "course-evaluation",
+                }
+            ),
         )
     assert bad_source.value.field == "source.kind"
     assert record_count() == before
     assert log.load(review_id, CaseReview, "case review").learning == []
     item_id = reviews.extract_learning(
-        review_id, actors.contributor, **learning_fields("serious-case-review", "S")
+        review_id, actors.contributor, IdentifyNeed(**learning_fields("serious-case-review", "S"))
     )
     assert log.load(item_id, LearningItem, "learning item").subgroup == "serious-case-review"
 
@@ -182,8 +232,7 @@ def test_learning_names_its_review_and_no_other(reviews, actors):
         reviews.extract_learning(
             review_id,
             actors.business_manager,
-            source_reference="SCR-OTHER",
-            **learning_fields("training", "T"),
+            IdentifyNeed(source_reference="SCR-OTHER", **learning_fields("training", "T")),
         )
     assert refused.value.field == "source.reference"
 
@@ -195,12 +244,14 @@ def test_an_if_match_version_is_honoured(reviews, actors, record_count):
     bm = actors.business_manager
     review_id = notified(reviews, bm)
     with pytest.raises(VersionMismatch):
-        reviews.assess_criteria(review_id, bm, expected_version=2, **REQUIRED)
-    reviews.assess_criteria(review_id, bm, expected_version=frozenset({1, 5}), **REQUIRED)
+        reviews.assess_criteria(review_id, bm, AssessCriteria(**REQUIRED), expected_version=2)
+    reviews.assess_criteria(
+        review_id, bm, AssessCriteria(**REQUIRED), expected_version=frozenset({1, 5})
+    )
     before = record_count()
     with pytest.raises(VersionMismatch):
         reviews.extract_learning(
-            review_id, bm, expected_version=1, **learning_fields("training", "T")
+            review_id, bm, IdentifyNeed(**learning_fields("training", "T")), expected_version=1
         )
     assert record_count() == before
 
@@ -225,16 +276,20 @@ def test_a_concurrent_write_saves_neither_the_item_nor_the_link(
     review_id = in_review(reviews, bm)
 
     def concurrent_write() -> None:
-        reviews.record_involvement(review_id, bm, party="family", status="invited")
+        reviews.record_involvement(
+            review_id, bm, RecordInvolvement(party="family", status="invited")
+        )
 
     racing = CaseReviews(log, framework, RacingClock(clock, concurrent_write))
     with pytest.raises(VersionMismatch):
-        racing.extract_learning(review_id, bm, expected_version=4, **learning_fields("policy", "P"))
+        racing.extract_learning(
+            review_id, bm, IdentifyNeed(**learning_fields("policy", "P")), expected_version=4
+        )
     assert log.load(review_id, CaseReview, "case review").learning == []
     assert record_count() == 5  # notified, assessed, decided, methodology, involvement
 
     racing = CaseReviews(log, framework, RacingClock(clock, concurrent_write))
-    item_id = racing.extract_learning(review_id, bm, **learning_fields("policy", "P"))
+    item_id = racing.extract_learning(review_id, bm, IdentifyNeed(**learning_fields("policy", "P")))
     review = log.load(review_id, CaseReview, "case review")
     assert [link.item_id for link in review.learning] == [str(item_id)]
     assert record_count() == 8  # a second involvement, then one item and one link
@@ -246,32 +301,38 @@ def test_a_concurrent_write_saves_neither_the_item_nor_the_link(
 def test_unknown_reviews_are_not_found(reviews, learning, actors):
     bm = actors.business_manager
     item_id = learning.identify(
-        bm, subgroup="training", title="T", description="", source_kind="course-evaluation"
+        bm,
+        IdentifyNeed(
+            subgroup="training", title="T", description="", source_kind="course-evaluation"
+        ),
     )
     for missing in (item_id, uuid4()):
         with pytest.raises(NotFound, match="no case review"):
-            reviews.decide(missing, bm, review_type="no_review", rationale="n/a")
+            reviews.decide(missing, bm, DecideReview(review_type="no_review", rationale="n/a"))
         with pytest.raises(NotFound, match="no case review"):
-            reviews.extract_learning(missing, bm, **learning_fields("training", "T"))
+            reviews.extract_learning(missing, bm, IdentifyNeed(**learning_fields("training", "T")))
 
 
 def test_a_framework_without_case_review_rules_says_so(log, framework, clock, actors):
     bare = CaseReviews(log, replace(framework, case_reviews=None), clock)
     with pytest.raises(CaseReviewsNotConfigured, match=r"\[case_reviews\]"):
-        bare.notify(actors.business_manager, **NOTIFICATION)
+        bare.notify(actors.business_manager, NotifyReview(**NOTIFICATION))
 
 
 def test_bad_input_through_the_service_records_nothing(reviews, actors, record_count):
     bm = actors.business_manager
     with pytest.raises(InvalidField) as refused:
-        reviews.notify(bm, **{**NOTIFICATION, "case_reference": "Baby P"})
+        reviews.notify(bm, NotifyReview(**{**NOTIFICATION, "case_reference": "Baby P"}))
     assert refused.value.field == "case_reference"
     review_id = notified(reviews, bm)
     before = record_count()
     with pytest.raises(RuleViolation, match="assess the criteria"):
-        reviews.decide(review_id, bm, review_type="serious_case_review", rationale="r")
+        reviews.decide(
+            review_id, bm, DecideReview(review_type="serious_case_review", rationale="r")
+        )
     with pytest.raises(InvalidField):
-        reviews.assess_criteria(review_id, bm, **{**REQUIRED, "child_died": "no"})
+        press = ReachMilestone(milestone="press_release", reached_on=date(2026, 3, 9))
+        reviews.reach_milestone(review_id, bm, press)
     assert record_count() == before
     assert reviews.today() == date(2026, 5, 1)
 
@@ -283,19 +344,25 @@ def test_the_packaged_framework_runs_a_review(log, clock):
     reviews = CaseReviews(log, framework, clock)
     bm = Actor("u-bm", "Bea Manager", BUSINESS_MANAGER)
     review_id = reviews.notify(
-        bm, **{**NOTIFICATION, "notifying_agency": framework.agencies[0].slug}
+        bm, NotifyReview(**{**NOTIFICATION, "notifying_agency": framework.agencies[0].slug})
     )
-    assert reviews.assess_criteria(review_id, bm, **REQUIRED) == "serious_case_review"
+    assert (
+        reviews.assess_criteria(review_id, bm, AssessCriteria(**REQUIRED)) == "serious_case_review"
+    )
     with pytest.raises(RuleViolation, match="requires a serious case review"):
-        reviews.decide(review_id, bm, review_type="critical_incident_review", rationale="r")
-    reviews.decide(review_id, bm, review_type="serious_case_review", rationale="Meets 5(2)")
+        reviews.decide(
+            review_id, bm, DecideReview(review_type="critical_incident_review", rationale="r")
+        )
+    reviews.decide(
+        review_id, bm, DecideReview(review_type="serious_case_review", rationale="Meets 5(2)")
+    )
     with pytest.raises(RuleViolation, match="independent"):
         reviews.choose_methodology(
             review_id,
             bm,
-            method="silp",
-            lead_reviewer="A. Insider",
-            lead_reviewer_independent=False,
+            ChooseMethodology(
+                method="silp", lead_reviewer="A. Insider", lead_reviewer_independent=False
+            ),
         )
     for rule in framework.case_reviews.clocks:
         for step in (rule.starts_on, rule.met_by):
