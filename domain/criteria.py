@@ -1,7 +1,7 @@
 """The statutory tests for a case review: what five facts about a case require.
 
-`assess(criteria, **facts)` answers "required", "discretionary" or "none". `criteria` names the
-test, one of `domain.framework.CRITERIA`:
+`assess(criteria, <the five facts>)` answers "required", "discretionary" or "none". `criteria`
+names the test, one of `domain.framework.CRITERIA`:
 
 "regulation-5-2-2006": Regulation 5(2) of the LSCB Regulations 2006 (Working Together 2013).
 

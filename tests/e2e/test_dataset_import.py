@@ -7,13 +7,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import click
 import pytest
 from click.testing import CliRunner
 from openpyxl import Workbook
 
 from adapters.bootstrap import bootstrap
-from adapters.dataset_import import register
+from adapters.cli.main import main
 from adapters.settings import Settings
 from domain.commands.indicator import DefineIndicator
 from domain.commands.learning_item import DefineMeasure, IdentifyNeed, IndicatorTarget
@@ -48,7 +47,7 @@ def ll(database_url, clock, monkeypatch):
     """The store the CLI imports into, with two indicators and a measure that follows one;
     the CLI's own bootstrap is given the dataset too."""
     monkeypatch.setattr(
-        "adapters.cli.main.open_learnloop", lambda settings: wired(bootstrap(settings, clock))
+        "adapters.cli.store.open_learnloop", lambda settings: wired(bootstrap(settings, clock))
     )
     ll = wired(bootstrap(Settings(database_url=database_url), clock))
     bm = ll.users.add("Bea Manager", "business_manager", [], set()).actor
@@ -65,12 +64,9 @@ def ll(database_url, clock, monkeypatch):
 
 @pytest.fixture
 def run(database_url):
-    group = click.Group()
-    register(group)
-
     def _run(path: Path) -> Any:
         args = ["dataset", "import", str(path), "--database-url", database_url]
-        return CliRunner().invoke(group, args)
+        return CliRunner().invoke(main, args)
 
     return _run
 

@@ -1,4 +1,5 @@
-"""`learnloop dataset import FILE`: a quarter's dataset values from a CSV or XLSX file.
+"""A dataset file: a quarter's values from a CSV or XLSX file, as commands (`learnloop dataset
+import FILE` records them).
 
 The first row names the columns (any order, any case): `indicator`, `period`, `agency`, `value`,
 and optionally `commentary`, `statistical_neighbours`, `england` and `correction_reason` (a row
@@ -15,8 +16,6 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import click
 
 from domain.actor import Actor, system_actor
 from domain.commands.indicator import CorrectValue, SubmitValue, ValueCommand
@@ -205,35 +204,3 @@ def _problem(row: int, field: str | None, message: str) -> str:
 def _row_number(problem: str) -> int:
     head = problem.split(":", 1)[0]
     return int(head.removeprefix("row ")) if head.startswith("row ") else 0
-
-
-def register(main: click.Group) -> None:
-    """Adds `learnloop dataset import` to the CLI."""
-    from adapters.cli import main as cli
-
-    @main.group()
-    def dataset() -> None:
-        """The multi-agency dataset."""
-
-    @dataset.command("import")
-    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-    @cli.store_options
-    def dataset_import(file: Path, database_url: str | None, framework: Path | None) -> None:
-        """Record the values in FILE (.csv or .xlsx), every row or none; prints how many values
-        were recorded, alone on the last line."""
-        ll = cli.open_learnloop(cli.settings_from(database_url=database_url, framework=framework))
-        try:
-            recorded = import_file(ll.dataset, file)
-        except ImportRefused as refused:
-            problems = "\n".join(refused.problems)
-            raise click.ClickException(
-                f"{problems}\nnothing from {file.name} was recorded"
-            ) from None
-        finally:
-            ll.close()
-        met = sum(1 for e in recorded.evidence if e["outcome"] == "met")
-        click.echo(
-            f"evidence recorded for {len(recorded.evidence)} measure(s), {met} met;"
-            f" values recorded from {file.name}:"
-        )
-        click.echo(len(recorded.submissions))

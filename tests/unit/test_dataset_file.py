@@ -2,7 +2,7 @@
 
 import pytest
 
-from adapters.dataset_import import command, number
+from adapters.cli.dataset_file import command, number
 from domain.commands.indicator import CorrectValue, SubmitValue
 from domain.errors import InvalidField
 
