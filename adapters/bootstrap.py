@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from adapters.calendar import england_and_wales
+from adapters.bank_holidays import england_and_wales
 from adapters.framework.loader import load_framework
 from adapters.handle import Clock, Learnloop, system_clock
 from adapters.persistence.database import Store, open_store

@@ -48,8 +48,8 @@ from bench_server import HOST, _env, create_token, free_port, learnloop_command
 from sqlalchemy.engine import make_url
 from store_options import postgres_database
 
+from adapters.bank_holidays import england_and_wales
 from adapters.bootstrap import Learnloop, bootstrap
-from adapters.calendar import england_and_wales
 from adapters.persistence.database import open_store
 from adapters.persistence.integrity import verify as verify_chain
 from adapters.settings import Settings

@@ -94,6 +94,11 @@ class LearningLink:
     subgroup: str
 
 
+def clock_rag(due: date, today: date) -> str:
+    """A clock not yet met: red once its due date has passed, otherwise green."""
+    return loop.RED if due < today else loop.GREEN
+
+
 class CaseReview(Aggregate):
     class Event(Aggregate.Event):
         actor: dict[str, str]

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Literal, get_args
 
 from domain.errors import InvalidField, UnknownSubgroup
-from domain.reminders import ReminderRule
+from domain.reminder_rules import ReminderRule
 
 SCOPES = ("local", "pan-berkshire")
 

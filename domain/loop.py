@@ -59,6 +59,16 @@ def action_rag(status: str, due: date, today: date) -> str:
     return GREEN
 
 
+def measure_rag(outcome: str | None, review_due: date, today: date) -> str:
+    """red once its review date has passed, amber while its latest evidence falls short of met,
+    otherwise green."""
+    if review_due < today:
+        return RED
+    if outcome in (PARTLY_MET, NOT_MET):
+        return AMBER
+    return GREEN
+
+
 def item_rag(action_rags: Iterable[str]) -> str | None:
     """The worst open action's RAG; None when no action is open."""
     open_rags = [rag for rag in action_rags if rag != COMPLETE]

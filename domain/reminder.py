@@ -1,6 +1,6 @@
 """A reminder issued: to whom, about what, and what became of its delivery.
 
-Its id is derived from what makes it owed (`domain.reminders.Owed.reminder_id`), so a second
+Its id is derived from what makes it owed (`domain.reminder_rules.Owed.reminder_id`), so a second
 sweep that owes the same reminder collides with the first instead of issuing it twice. Delivery
 is claimed before an attempt (so two workers never both send it), then recorded as delivered or
 failed with the time it may be retried; a reminder whose target is no longer open is cancelled.
@@ -14,7 +14,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.actor import system_actor
 from domain.errors import RuleViolation
-from domain.reminders import Owed
+from domain.reminder_rules import Owed
 
 SYSTEM = system_actor("reminders").as_record()
 PENDING, CLAIMED, DELIVERED, FAILED, CANCELLED, NO_RECIPIENT = (

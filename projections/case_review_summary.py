@@ -1,7 +1,7 @@
 """Case review summary: each review's current state, the steps it has reached, and its clocks.
 
-`evolve(doc, event, timezone)` is a pure fold; `clocks(doc, rules, calendar)` derives each clock's
-due date and the date it was met from the steps reached, by the framework's clock rules.
+`evolve(doc, event, timezone)` is a pure fold; `clocks(doc, rules, working_days)` derives each
+clock's due date and the date it was met from the steps reached, by the framework's clock rules.
 """
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from domain.calendar import WorkingCalendar
 from domain.framework import CaseReviewRules
 from domain.loop import local_date
+from domain.working_days import WorkingDays
 from projections.records import event_data, event_type, jsonable
 
 Doc = dict[str, Any]
@@ -125,7 +125,7 @@ def _status(doc: Doc) -> str:
     return "notified"
 
 
-def clocks(doc: Doc, rules: CaseReviewRules, calendar: WorkingCalendar) -> list[Doc]:
+def clocks(doc: Doc, rules: CaseReviewRules, working_days: WorkingDays) -> list[Doc]:
     """Each clock that has started and applies to the review's type, with `due` and `met_on`."""
     review_type = doc["decision"]["review_type"] if doc["decision"] else None
     result = []
@@ -133,7 +133,7 @@ def clocks(doc: Doc, rules: CaseReviewRules, calendar: WorkingCalendar) -> list[
         start = doc["steps"].get(rule.starts_on)
         if start is None or not rule.applies(review_type):
             continue
-        due = calendar.add(date.fromisoformat(start), rule.length, rule.unit)
+        due = working_days.add(date.fromisoformat(start), rule.length, rule.unit)
         result.append(
             {
                 "name": rule.name,

@@ -8,6 +8,8 @@ from functools import cache
 from typing import Any
 from uuid import UUID
 
+from domain.actor import system_actor
+
 _BASE_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic", "actor"}
 _PLAIN = frozenset({str, int, float, bool, type(None)})
 
@@ -57,9 +59,7 @@ def event_data(event: Any) -> dict[str, Any]:
 
 
 def actor_of(event: Any) -> dict[str, str]:
-    return dict(
-        getattr(event, "actor", None) or {"id": "system", "name": "system", "role": "system"}
-    )
+    return dict(getattr(event, "actor", None) or system_actor().as_record())
 
 
 def naive_utc(moment: datetime) -> datetime:

@@ -8,7 +8,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from domain.framework import Framework
-from domain.reminders import FollowUp
+from domain.reminder_rules import FollowUp
 from projections import reminder_log, schema
 
 CHUNK = 500  # ids per IN (...) list

@@ -12,8 +12,8 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 
-from domain.calendar import WorkingCalendar
 from domain.framework import Framework
+from domain.working_days import WorkingDays
 from projections import (
     audit_summary,
     audit_trail,
@@ -162,7 +162,7 @@ class ItemSummaryView(DocumentView):
 
 
 class CaseReviewView(DocumentView):
-    """Case reviews by status, with each clock's due date (working days by the calendar)."""
+    """Case reviews by status, with each clock's due date (in days as its clock rule counts)."""
 
     name = "case_reviews"
     stream = "case_review"
@@ -171,15 +171,15 @@ class CaseReviewView(DocumentView):
     derived = schema.review_clocks
     derived_key = "review_id"
 
-    def __init__(self, framework: Framework, calendar: WorkingCalendar) -> None:
+    def __init__(self, framework: Framework, working_days: WorkingDays) -> None:
         self.timezone = framework.timezone
         self.rules = framework.case_reviews
-        self.calendar = calendar
+        self.working_days = working_days
 
     def evolve(self, doc: Doc | None, event: Any) -> Doc:
         doc = case_review_summary.evolve(doc, event, self.timezone)
         if self.rules is not None:
-            doc["clocks"] = case_review_summary.clocks(doc, self.rules, self.calendar)
+            doc["clocks"] = case_review_summary.clocks(doc, self.rules, self.working_days)
         return doc
 
     def row(self, doc: Doc) -> dict[str, Any]:
@@ -253,7 +253,7 @@ class AuditTrailView:
         bulk.insert(conn, schema.audit_trail, rows)
 
 
-def default_views(framework: Framework, calendar: WorkingCalendar) -> list[View]:
+def default_views(framework: Framework, working_days: WorkingDays) -> list[View]:
     from projections.dataset_view import IndicatorView  # it subclasses DocumentView, above
 
     owners = {
@@ -268,7 +268,7 @@ def default_views(framework: Framework, calendar: WorkingCalendar) -> list[View]
 
     return [
         ItemSummaryView(),
-        CaseReviewView(framework, calendar),
+        CaseReviewView(framework, working_days),
         AuditView(),
         ReminderLogView(),
         IndicatorView(),

@@ -17,11 +17,11 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
-from domain import reminders
+from domain import reminder_rules
 from domain.framework import Framework
 from domain.loop import local_date
 from domain.reminder import Reminder
-from domain.reminders import FollowUp, Owed, ReminderRule
+from domain.reminder_rules import FollowUp, Owed, ReminderRule
 from services.change import Clock
 from services.errors import DeliveryError
 from services.event_log import EventLog
@@ -88,9 +88,9 @@ class Reminders:
     def sweep(self, as_of: datetime | None = None) -> Sweep:
         """Issues every reminder owed on the partnership's date at `as_of` (default: now)."""
         today = local_date(as_of or self.clock(), self.framework.timezone)
-        due_by = reminders.latest_due_owed(self.framework.reminders, today)
+        due_by = reminder_rules.latest_due_owed(self.framework.reminders, today)
         follow_ups = self.sources.follow_ups(due_by) if due_by is not None else []
-        owed = reminders.owed(follow_ups, self.framework.reminders, today, self.recipients)
+        owed = reminder_rules.owed(follow_ups, self.framework.reminders, today, self.recipients)
         # A sweep as at an earlier time than one before it (a clock moved back) must not issue
         # what a later reminder for the same target and due date has already overtaken.
         latest = self.sources.latest_occurrences()

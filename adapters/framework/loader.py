@@ -10,9 +10,9 @@ unique where they must be told apart, `scope` one of `domain.framework.SCOPES`, 
 zone, and each subgroup must name at least one identification source, means of improvement and
 measure of effectiveness. The optional `[case_reviews]` and `[audits]` tables must name subgroups,
 review types, steps and milestones that the file defines (see `models.py`). The optional
-`[[reminders]]` rules each name a `target` (one of `domain.reminders.TARGETS`) and exactly one of
-`days_before_due` or `days_after_due` (0 or more), with an optional `repeat_every_days` (1 or more)
-and `escalate`; none gives no reminders. Anything else raises
+`[[reminders]]` rules each name a `target` (one of `domain.reminder_rules.TARGETS`) and exactly
+one of `days_before_due` or `days_after_due` (0 or more), with an optional `repeat_every_days`
+(1 or more) and `escalate`; none gives no reminders. Anything else raises
 `FrameworkError`, whose message names the file and the field, e.g.
 `framework.toml: subgroups[2].means_of_improvement[0].slug: Field required` or
 `framework.toml: case_reviews.clocks[1].met_by: unknown step 'milestone:x'; expected one of: ...`.
@@ -45,7 +45,7 @@ from domain.framework import (
     Option,
     Subgroup,
 )
-from domain.reminders import ReminderRule
+from domain.reminder_rules import ReminderRule
 
 PACKAGED = ("default", "working-together-2023")
 

@@ -27,7 +27,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from domain.framework import CRITERIA, SCOPES, STEPS, ClockUnit
-from domain.reminders import TARGETS
+from domain.reminder_rules import TARGETS
 
 MILESTONE = "milestone:"
 

@@ -16,9 +16,9 @@ from adapters.http.idempotency import Idempotency
 from adapters.http.request_id import RequestId
 from adapters.http.routes import (
     audits,
-    calendar,
     case_reviews,
     dataset,
+    ics,
     inspection,
     items,
     reminders,
@@ -75,7 +75,7 @@ def create_app(
             return JSONResponse({"status": "unavailable"}, status_code=503)
         return {"status": "ok"}
 
-    routers = (framework_routes, items, case_reviews, audits, inspection, reminders, calendar)
+    routers = (framework_routes, items, case_reviews, audits, inspection, reminders, ics)
     for routes in (*routers, reports, dataset):
         app.include_router(routes.router, responses=problems.PROBLEM_RESPONSES)
     web.install(app, settings)  # the pages under / (ADR 0016)

@@ -7,7 +7,7 @@ import pytest
 import adapters.framework
 from adapters.framework.loader import FrameworkError, load_framework
 from domain.framework import AuditRules, ClockRule, Framework, Option
-from domain.reminders import ReminderRule
+from domain.reminder_rules import ReminderRule
 
 BODIES = (
     "board",

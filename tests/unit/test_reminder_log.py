@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from domain.reminder import Reminder
-from domain.reminders import FollowUp, Owed, ReminderRule
+from domain.reminder_rules import FollowUp, Owed, ReminderRule
 from projections import reminder_log
 from projections.reminder_log import ReminderLogView, reminders_table
 

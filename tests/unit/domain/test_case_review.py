@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from domain.actor import Actor
-from domain.case_review import CaseReview
+from domain.case_review import CaseReview, clock_rag
 from domain.commands.case_review import (
     AgreeBoardResponse,
     AssessCriteria,
@@ -752,3 +752,12 @@ def test_the_reviews_history_replays_to_the_same_state(notify, scene):
         replayed = event.mutate(replayed)
     assert replayed.status == "published"
     assert replayed.step_dates() == review.step_dates()
+
+
+def test_a_clock_not_yet_met_is_red_once_its_due_date_has_passed():
+    due = date(2024, 4, 1)
+    assert [clock_rag(due, today) for today in (date(2024, 3, 31), due, date(2024, 4, 2))] == [
+        "green",
+        "green",
+        "red",
+    ]

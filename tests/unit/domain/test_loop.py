@@ -60,6 +60,22 @@ def test_an_actions_rag(status, days_to_due, expected):
 
 
 @pytest.mark.parametrize(
+    ("outcome", "days_to_review", "expected"),
+    [
+        (None, 30, GREEN),
+        (None, 0, GREEN),
+        ("met", 30, GREEN),
+        ("partly_met", 30, AMBER),
+        ("not_met", 0, AMBER),
+        (None, -1, RED),
+        ("partly_met", -1, RED),
+    ],
+)
+def test_a_measures_rag(outcome, days_to_review, expected):
+    assert loop.measure_rag(outcome, TODAY + timedelta(days=days_to_review), TODAY) == expected
+
+
+@pytest.mark.parametrize(
     ("rags", "expected"),
     [
         ([], None),

@@ -21,7 +21,7 @@ from domain.reminder import (
     SYSTEM,
     Reminder,
 )
-from domain.reminders import FollowUp, Owed, ReminderRule
+from domain.reminder_rules import FollowUp, Owed, ReminderRule
 
 ISSUED_AT = datetime(2024, 10, 1, 6, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)

@@ -1,6 +1,6 @@
 """Counting days for the clocks on case reviews.
 
-A `WorkingCalendar` knows which dates are bank holidays; Saturdays and Sundays are never working
+`WorkingDays` knows which dates are bank holidays; Saturdays and Sundays are never working
 days. `add(start, length, unit)` answers the date a clock of `length` days from `start` falls due:
 `calendar_days` counts every day, `working_days` the working days after `start` (not `start`
 itself), so five working days from a Friday is the next Friday, or later if a bank holiday falls
@@ -17,7 +17,7 @@ from domain.framework import CALENDAR_DAYS, WORKING_DAYS
 _ONE_DAY = timedelta(days=1)
 
 
-class WorkingCalendar:
+class WorkingDays:
     def __init__(self, bank_holidays: Iterable[date] = ()) -> None:
         self._bank_holidays = frozenset(bank_holidays)
 

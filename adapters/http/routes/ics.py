@@ -21,6 +21,7 @@ from icalendar import Calendar, Event
 
 from adapters.http.auth import App, Reader, check_subgroup_readable
 from domain import loop
+from domain.case_review import clock_rag
 from services.errors import NotFound
 
 router = APIRouter(prefix="/api/v1", tags=["calendar"])
@@ -35,7 +36,7 @@ CASE_REVIEWS = "/api/v1/case-reviews"
     response_class=Response,
     responses={200: {"content": {"text/calendar": {}}, "description": "an iCalendar file"}},
 )
-def calendar(slug: str, ll: App, reader: Reader) -> Response:
+def calendar_feed(slug: str, ll: App, reader: Reader) -> Response:
     if not ll.framework.has_subgroup(slug):
         raise NotFound("subgroup", slug)
     check_subgroup_readable(ll, reader, slug)
@@ -109,7 +110,7 @@ def _item_events(item: dict[str, Any], today: date) -> list[Event]:
                     f"Latest outcome: {measure['outcome']}" if measure["outcome"] else None,
                     path,
                 ),
-                categories=["measure", _measure_rag(measure["outcome"], due, today)],
+                categories=["measure", loop.measure_rag(measure["outcome"], due, today)],
                 modified=item.get("updated_at"),
             )
         )
@@ -133,7 +134,7 @@ def _clock_events(review: dict[str, Any], today: date) -> list[Event]:
                     f"Clock: {clock['label']}",
                     f"{CASE_REVIEWS}/{review['id']}",
                 ),
-                categories=["clock", loop.RED if due < today else loop.GREEN],
+                categories=["clock", clock_rag(due, today)],
                 modified=review.get("updated_at"),
             )
         )
@@ -162,14 +163,6 @@ def _event(
     if modified:
         event.add("last-modified", datetime.fromisoformat(modified).astimezone(UTC))
     return event
-
-
-def _measure_rag(outcome: str | None, due: date, today: date) -> str:
-    if due < today:
-        return loop.RED
-    if outcome in (loop.PARTLY_MET, loop.NOT_MET):
-        return loop.AMBER
-    return loop.GREEN
 
 
 def _lines(*lines: str | None) -> str:

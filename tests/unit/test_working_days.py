@@ -4,13 +4,13 @@ from datetime import date, timedelta
 
 import pytest
 
-from adapters.calendar import england_and_wales
-from domain.calendar import WorkingCalendar
+from adapters.bank_holidays import england_and_wales
 from domain.framework import CALENDAR_DAYS, WORKING_DAYS
+from domain.working_days import WorkingDays
 
 
 @pytest.fixture(scope="module")
-def calendar() -> WorkingCalendar:
+def working_days() -> WorkingDays:
     return england_and_wales()
 
 
@@ -36,8 +36,8 @@ def calendar() -> WorkingCalendar:
         pytest.param(date(2026, 1, 12), True, id="monday"),
     ],
 )
-def test_england_and_wales_working_days(calendar: WorkingCalendar, day: date, working: bool):
-    assert calendar.is_working_day(day) is working
+def test_england_and_wales_working_days(working_days: WorkingDays, day: date, working: bool):
+    assert working_days.is_working_day(day) is working
 
 
 @pytest.mark.parametrize(
@@ -70,9 +70,9 @@ def test_england_and_wales_working_days(calendar: WorkingCalendar, day: date, wo
         pytest.param(date(2026, 12, 22), 0, date(2026, 12, 22), id="zero-days"),
     ],
 )
-def test_working_days_after_a_date(calendar: WorkingCalendar, start, length, due) -> None:
-    assert calendar.add(start, length, WORKING_DAYS) == due
-    assert calendar.working_days_between(start, due) == length
+def test_working_days_after_a_date(working_days: WorkingDays, start, length, due) -> None:
+    assert working_days.add(start, length, WORKING_DAYS) == due
+    assert working_days.working_days_between(start, due) == length
 
 
 @pytest.mark.parametrize(
@@ -84,44 +84,44 @@ def test_working_days_after_a_date(calendar: WorkingCalendar, start, length, due
         pytest.param(date(2026, 3, 2), 182, date(2026, 8, 31), id="six-months"),
     ],
 )
-def test_calendar_days_ignore_weekends_and_holidays(calendar, start, length, due) -> None:
-    assert calendar.add(start, length, CALENDAR_DAYS) == due
+def test_calendar_days_ignore_weekends_and_holidays(working_days, start, length, due) -> None:
+    assert working_days.add(start, length, CALENDAR_DAYS) == due
 
 
 def test_without_bank_holidays_only_weekends_are_skipped() -> None:
-    plain = WorkingCalendar()
+    plain = WorkingDays()
     assert plain.add(date(2026, 12, 22), 5, WORKING_DAYS) == date(2026, 12, 29)
     assert plain.add(date(2026, 3, 23), 15, WORKING_DAYS) == date(2026, 4, 13)
     assert plain.is_working_day(date(2026, 12, 25))
 
 
-def test_the_calendar_takes_any_holidays_it_is_given() -> None:
-    local = WorkingCalendar([date(2026, 6, 1)])
+def test_working_days_take_any_holidays_they_are_given() -> None:
+    local = WorkingDays([date(2026, 6, 1)])
     assert not local.is_working_day(date(2026, 6, 1))
     assert local.add(date(2026, 5, 29), 1, WORKING_DAYS) == date(2026, 6, 2)
 
 
-def test_working_days_between_counts_the_days_after_start(calendar) -> None:
-    assert calendar.working_days_between(date(2026, 12, 24), date(2026, 12, 24)) == 0
-    assert calendar.working_days_between(date(2026, 12, 31), date(2026, 12, 22)) == 0
-    assert calendar.working_days_between(date(2026, 12, 24), date(2026, 12, 28)) == 0
-    assert calendar.working_days_between(date(2026, 12, 24), date(2026, 12, 29)) == 1
+def test_working_days_between_counts_the_days_after_start(working_days) -> None:
+    assert working_days.working_days_between(date(2026, 12, 24), date(2026, 12, 24)) == 0
+    assert working_days.working_days_between(date(2026, 12, 31), date(2026, 12, 22)) == 0
+    assert working_days.working_days_between(date(2026, 12, 24), date(2026, 12, 28)) == 0
+    assert working_days.working_days_between(date(2026, 12, 24), date(2026, 12, 29)) == 1
 
 
-def test_add_and_working_days_between_agree_through_2026(calendar) -> None:
+def test_add_and_working_days_between_agree_through_2026(working_days) -> None:
     start = date(2026, 1, 1)
     for offset in range(365):
         day = start + timedelta(days=offset)
         for length in (1, 5, 15):
-            due = calendar.add(day, length, WORKING_DAYS)
-            assert calendar.is_working_day(due)
-            assert calendar.working_days_between(day, due) == length
+            due = working_days.add(day, length, WORKING_DAYS)
+            assert working_days.is_working_day(due)
+            assert working_days.working_days_between(day, due) == length
 
 
 @pytest.mark.parametrize(
     ("length", "unit"),
     [pytest.param(1, "weeks", id="unknown-unit"), pytest.param(-1, WORKING_DAYS, id="negative")],
 )
-def test_a_bad_length_or_unit_is_refused(calendar, length: int, unit: str) -> None:
+def test_a_bad_length_or_unit_is_refused(working_days, length: int, unit: str) -> None:
     with pytest.raises(ValueError):
-        calendar.add(date(2026, 1, 5), length, unit)
+        working_days.add(date(2026, 1, 5), length, unit)

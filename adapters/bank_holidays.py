@@ -1,4 +1,4 @@
-"""England and Wales's working calendar, from the `holidays` package.
+"""England and Wales's bank holidays, from the `holidays` package, as the working days they leave.
 
 England's bank holidays are also Wales's (Scotland and Northern Ireland differ); `holidays`
 includes the substitute days when a holiday falls at a weekend (Boxing Day 2026 is observed on
@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import holidays
 
-from domain.calendar import WorkingCalendar
+from domain.working_days import WorkingDays
 
 
-def england_and_wales(first_year: int = 2000, last_year: int = 2060) -> WorkingCalendar:
+def england_and_wales(first_year: int = 2000, last_year: int = 2060) -> WorkingDays:
     bank_holidays = holidays.country_holidays(
         "GB", subdiv="ENG", years=range(first_year, last_year + 1)
     )
-    return WorkingCalendar(bank_holidays.keys())
+    return WorkingDays(bank_holidays.keys())

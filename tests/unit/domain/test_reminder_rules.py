@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from domain.reminders import TARGETS, FollowUp, Owed, ReminderRule, latest_due_owed, owed
+from domain.reminder_rules import TARGETS, FollowUp, Owed, ReminderRule, latest_due_owed, owed
 
 DUE = date(2024, 9, 30)
 
