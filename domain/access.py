@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from domain.actor import BUSINESS_MANAGER, CHAIR, CONTRIBUTOR, INSPECTOR, Actor
+from domain.actor import BUSINESS_MANAGER, CHAIR, CONTRIBUTOR, INSPECTOR, SYSTEM, Actor
 from domain.framework import Subgroup
 
 
@@ -24,6 +24,12 @@ def may_close(actor: Actor, subgroup: str) -> bool:
     if actor.role == BUSINESS_MANAGER:
         return True
     return actor.role == CHAIR and subgroup in actor.subgroups
+
+
+def may_keep_dataset(actor: Actor, subgroup: str) -> bool:
+    """The dataset is kept by those who write in its subgroup, and by learnloop itself (an
+    import, evidence the values produce)."""
+    return actor.role == SYSTEM or may_write(actor, subgroup)
 
 
 def may_override_closure(actor: Actor) -> bool:

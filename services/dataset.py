@@ -21,7 +21,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
 from domain import access
-from domain.actor import SYSTEM, Actor, system_actor
+from domain.actor import Actor, system_actor
 from domain.commands.indicator import CorrectValue, DefineIndicator, ValueCommand
 from domain.commands.learning_item import RecordEvidence
 from domain.errors import DomainError, InvalidField, RuleViolation
@@ -158,7 +158,7 @@ class Dataset:
         raise VersionMismatch(indicator.version - len(indicator.pending_events), current)
 
     def _allow(self, actor: Actor) -> None:
-        if actor.role != SYSTEM and not access.may_write(actor, self.subgroup):
+        if not access.may_keep_dataset(actor, self.subgroup):
             raise forbidden(actor, "keep the dataset of", self.subgroup)
 
     def find(self, indicator_id: UUID) -> Indicator | None:
