@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from domain.actor import Actor, system_actor
-from domain.commands.indicator import CorrectValue, SubmitValue, ValueCommand
+from domain.commands.indicator import ValueCommand, value_command
 from domain.errors import InvalidField
 from domain.indicator import Quarter
 from services.dataset import Dataset, Recorded, SubmissionsRefused
@@ -109,19 +109,7 @@ def command(cells: dict[str, Any]) -> ValueCommand:
     value = number(cells["value"], "value")
     neighbours = _optional_number(cells.get("statistical_neighbours"), "statistical_neighbours")
     england = _optional_number(cells.get("england"), "england")
-    reason = cells.get("correction_reason")
-    if reason is not None:
-        return CorrectValue(
-            indicator=cells["indicator"],
-            period=period,
-            agency=cells["agency"],
-            value=value,
-            commentary=cells.get("commentary"),
-            statistical_neighbours=neighbours,
-            england=england,
-            reason=reason,
-        )
-    return SubmitValue(
+    return value_command(
         indicator=cells["indicator"],
         period=period,
         agency=cells["agency"],
@@ -129,6 +117,7 @@ def command(cells: dict[str, Any]) -> ValueCommand:
         commentary=cells.get("commentary"),
         statistical_neighbours=neighbours,
         england=england,
+        correction_reason=cells.get("correction_reason"),
     )
 
 

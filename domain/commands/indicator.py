@@ -46,3 +46,38 @@ class CorrectValue(QuarterlyValue):
 
 
 ValueCommand = SubmitValue | CorrectValue
+
+
+def value_command(
+    *,
+    indicator: str,
+    period: str,
+    agency: str,
+    value: float,
+    commentary: str | None = None,
+    statistical_neighbours: float | None = None,
+    england: float | None = None,
+    correction_reason: str | None = None,
+) -> ValueCommand:
+    """A value as a form or a file row gives it: with a reason, a correction of the value
+    already submitted; without, a submission."""
+    if correction_reason is None:
+        return SubmitValue(
+            indicator=indicator,
+            period=period,
+            agency=agency,
+            value=value,
+            commentary=commentary,
+            statistical_neighbours=statistical_neighbours,
+            england=england,
+        )
+    return CorrectValue(
+        indicator=indicator,
+        period=period,
+        agency=agency,
+        value=value,
+        commentary=commentary,
+        statistical_neighbours=statistical_neighbours,
+        england=england,
+        reason=correction_reason,
+    )

@@ -7,13 +7,7 @@ from typing import Annotated
 from pydantic import Field
 
 from adapters.http.schemas.base import Body, Code, Number, Short, Text
-from domain.commands.indicator import (
-    CorrectValue,
-    DefineIndicator,
-    Polarity,
-    SubmitValue,
-    ValueCommand,
-)
+from domain.commands.indicator import DefineIndicator, Polarity, ValueCommand, value_command
 
 
 class NewIndicator(Body):
@@ -43,19 +37,7 @@ class NewValue(Body):
     correction_reason: Text | None = None
 
     def to_command(self, code: str) -> ValueCommand:
-        """A correction of the value already submitted when the body gives its reason."""
-        if self.correction_reason is not None:
-            return CorrectValue(
-                indicator=code,
-                period=self.period,
-                agency=self.agency,
-                value=self.value,
-                commentary=self.commentary,
-                statistical_neighbours=self.statistical_neighbours,
-                england=self.england,
-                reason=self.correction_reason,
-            )
-        return SubmitValue(
+        return value_command(
             indicator=code,
             period=self.period,
             agency=self.agency,
@@ -63,4 +45,5 @@ class NewValue(Body):
             commentary=self.commentary,
             statistical_neighbours=self.statistical_neighbours,
             england=self.england,
+            correction_reason=self.correction_reason,
         )
