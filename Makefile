@@ -28,16 +28,16 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 test: lint browser
-	$(BIN)/pytest -m "not slow"
+	$(BIN)/pytest -m "not slow" -n auto
 
 test-fast: $(STAMP) browser
-	$(BIN)/pytest -m "not slow and not postgres"
+	$(BIN)/pytest -m "not slow and not postgres" -n auto
 
 test-slow: $(STAMP)
 	$(BIN)/pytest -m slow
 
 test-all: lint browser
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

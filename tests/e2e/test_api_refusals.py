@@ -3,7 +3,6 @@ problem, and nothing recorded (the item's history and the audit trail are as the
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -428,7 +427,7 @@ def test_a_chair_of_another_subgroup_may_not_close_or_reopen(
 # -- unknown ids: 404 -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("item_id", [str(uuid.uuid4()), "not-an-id", "12345"])
+@pytest.mark.parametrize("item_id", ["1d64957f-e400-4fd2-a9a9-9644a1d1ab96", "not-an-id", "12345"])
 def test_an_unknown_or_malformed_item_id_is_404(
     client, as_, bodies, chair, unchanged, item, item_id
 ) -> None:
@@ -445,7 +444,7 @@ def test_an_unknown_or_malformed_item_id_is_404(
 
 
 @pytest.mark.parametrize("part", ["action", "measure"])
-@pytest.mark.parametrize("part_id", [str(uuid.uuid4()), "nope"])
+@pytest.mark.parametrize("part_id", ["8131a685-c9a5-4e1a-98de-868b8abbb711", "nope"])
 def test_an_unknown_action_or_measure_id_is_404(
     client, as_, bodies, contributor, unchanged, item, part, part_id
 ) -> None:

@@ -280,7 +280,7 @@ def test_a_follow_up_of_an_audit_still_running_is_refused(audits, log):
     )
 
 
-@pytest.mark.parametrize("follow_up_of", [str(uuid4()), "audit 7"])
+@pytest.mark.parametrize("follow_up_of", ["71412d40-dbde-42aa-bccf-e860ba0027cc", "audit 7"])
 def test_a_follow_up_of_no_audit_is_refused(audits, log, follow_up_of):
     refused(
         log,
