@@ -37,26 +37,48 @@ def _admin_url() -> str:
     return os.environ.get("LEARNLOOP_TEST_POSTGRES_URL", ADMIN_URL)
 
 
-@pytest.fixture
-def postgres_database() -> Iterator[str]:
-    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+@pytest.fixture(scope="session")
+def _postgres_worker_database() -> Iterator[tuple[psycopg.Connection[Any], str]]:
+    """One PostgreSQL database per test process (each xdist worker has its own), emptied before
+    every test that asks for a store: creating and dropping a database per test cost more than
+    most tests themselves."""
     admin = sa.make_url(_admin_url())
     try:
         conn = psycopg.connect(_admin_url(), autocommit=True, connect_timeout=5)
     except psycopg.OperationalError as error:
         reason = f"PostgreSQL at {admin.render_as_string(hide_password=True)} unreachable: {error}"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
+        yield None, reason  # type: ignore[misc]
+        return
     name = f"learnloop_t_{uuid.uuid4().hex[:8]}"
     with conn:
         conn.execute(f'CREATE DATABASE "{name}"')
         try:
-            yield admin.set(drivername="postgresql+psycopg", database=name).render_as_string(
-                hide_password=False
-            )
+            yield conn, name
         finally:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def postgres_database(_postgres_worker_database: tuple[Any, str]) -> str:
+    """An empty PostgreSQL database for one test: the process's database with its `public`
+    schema dropped and created again (and any session left from the test before ended)."""
+    conn, name = _postgres_worker_database
+    if conn is None:
+        if os.environ.get("CI"):
+            pytest.fail(name)
+        pytest.skip(name)
+    conn.execute(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        "WHERE datname = %s AND pid <> pg_backend_pid()",
+        (name,),
+    )
+    url = sa.make_url(_admin_url()).set(drivername="postgresql+psycopg", database=name)
+    with psycopg.connect(
+        url.set(drivername="postgresql").render_as_string(hide_password=False), autocommit=True
+    ) as db:
+        db.execute("DROP SCHEMA IF EXISTS public CASCADE")
+        db.execute("CREATE SCHEMA public")
+    return url.render_as_string(hide_password=False)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
