@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import socket
@@ -9,7 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,8 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from adapters.bootstrap import Learnloop, bootstrap
+from adapters.bootstrap import bootstrap
+from adapters.handle import Clock, Learnloop, system_clock
 from adapters.persistence.users import users as users_table
 from adapters.settings import Settings
 from domain.commands.learning_item import (
@@ -59,8 +61,14 @@ def last_line(out: str) -> str:
     return lines[-1]
 
 
-def open_store(database_url: str) -> Learnloop:
-    return bootstrap(Settings(database_url=database_url))
+def open_store(database_url: str, clock: Clock = system_clock) -> Learnloop:
+    return bootstrap(Settings(database_url=database_url), clock)
+
+
+def june_2026() -> Clock:
+    """A clock from 1 June 2026, a second on at each reading, for a test that writes its own dates."""
+    ticks = itertools.count()
+    return lambda: datetime(2026, 6, 1, 9, 0, tzinfo=UTC) + timedelta(seconds=next(ticks))
 
 
 def user_count(database_url: str) -> int:
@@ -187,7 +195,7 @@ def _views(ll: Learnloop) -> dict[str, Any]:
 def test_projections_rebuild_prints_the_position_and_gives_the_same_views(
     tmp_path: Path, api_database_url: str
 ) -> None:
-    ll = open_store(api_database_url)
+    ll = open_store(api_database_url, june_2026())
     try:
         known = {s.slug for s in ll.framework.subgroups}
         actor = ll.users.add("Chidi Chair", "chair", [SCR], known).actor
@@ -381,7 +389,7 @@ def servers(tmp_path: Path) -> Iterator[list[Server]]:
 def test_a_restarted_server_keeps_everything(
     tmp_path: Path, api_database_url: str, servers: list[Server]
 ) -> None:
-    ll = open_store(api_database_url)
+    ll = open_store(api_database_url, june_2026())
     try:
         known = {s.slug for s in ll.framework.subgroups}
         token = ll.users.add("Cara Contributor", "contributor", [SCR], known).token
@@ -447,7 +455,7 @@ def test_serve_with_an_unsupported_database_url_exits_with_a_message(tmp_path: P
 def test_projections_rebuild_draws_a_progress_bar_on_stderr_only_when_asked(
     tmp_path: Path, api_database_url: str
 ) -> None:
-    ll = open_store(api_database_url)
+    ll = open_store(api_database_url, june_2026())
     try:
         known = {s.slug for s in ll.framework.subgroups}
         actor = ll.users.add("Chidi Chair", "chair", [SCR], known).actor
