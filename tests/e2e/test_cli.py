@@ -66,7 +66,7 @@ def open_store(database_url: str, clock: Clock = system_clock) -> Learnloop:
 
 
 def june_2026() -> Clock:
-    """A clock from 1 June 2026, a second on at each reading, for a test that writes its own dates."""
+    """A clock from 1 June 2026, a second on per reading, for a test that writes its dates."""
     ticks = itertools.count()
     return lambda: datetime(2026, 6, 1, 9, 0, tzinfo=UTC) + timedelta(seconds=next(ticks))
 
