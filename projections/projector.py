@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 import sqlalchemy as sa
@@ -212,24 +212,36 @@ class Projector:
         self._reached()
         positions = dict(self._known or {})
         last = batch[-1][0]
-        with self.engine.begin() if conn is None else _transaction(conn) as conn:
-            self._lock_tracking(conn, positions)
-            for view in self.views:
-                after = positions[view.name]
-                own = batch if batch[0][0] > after else [(p, e) for p, e in batch if p > after]
-                if not own:
-                    continue
-                view.apply(conn, own)
-                moved = conn.execute(
-                    sa.update(schema.tracking)
-                    .where(schema.tracking.c.view == view.name)
-                    .where(schema.tracking.c.position == positions[view.name])
-                    .values(position=last)
-                ).rowcount
-                if moved != 1:
-                    raise StaleTracking(view.name)
-                positions[view.name] = last
+        with ExitStack() as stack:
+            if conn is None:
+                # The views' commits need not wait for the disk: the event log's next commit
+                # syncs the same log (SQLite's WAL, PostgreSQL's), and a crash loses whole
+                # batches with their tracking rows, which start-up applies again (ADR 0021).
+                conn = stack.enter_context(self.engine.connect())
+                stack.enter_context(relaxed_durability(conn))
+            stack.enter_context(_transaction(conn))
+            self._apply_to_views(conn, batch, positions, last)
         self._known = positions
+
+    def _apply_to_views(
+        self, conn: sa.Connection, batch: Batch, positions: dict[str, int], last: int
+    ) -> None:
+        self._lock_tracking(conn, positions)
+        for view in self.views:
+            after = positions[view.name]
+            own = batch if batch[0][0] > after else [(p, e) for p, e in batch if p > after]
+            if not own:
+                continue
+            view.apply(conn, own)
+            moved = conn.execute(
+                sa.update(schema.tracking)
+                .where(schema.tracking.c.view == view.name)
+                .where(schema.tracking.c.position == positions[view.name])
+                .values(position=last)
+            ).rowcount
+            if moved != 1:
+                raise StaleTracking(view.name)
+            positions[view.name] = last
 
 
 @contextmanager
