@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import time
 import uuid
+from collections import OrderedDict
 from typing import Any
 
 import structlog
@@ -64,6 +65,7 @@ class Edge:
         self.forwarded = Forwarded(parse_networks(settings.trusted_proxies))
         self.headers = SecurityHeaders(policy)
         self.https_only = settings.public_url.startswith("https://")
+        self.known: OrderedDict[str, None] = OrderedDict()  # SHA-256 of tokens found
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -176,16 +178,27 @@ class Edge:
         ll = scope["app"].state.learnloop
         actor = ll.users.recently_authenticated(token)
         if actor is None:
-            if self.failures is not None and (wait := self.failures.wait(client)) > 0:
+            digest = hashlib.sha256(token.encode()).hexdigest()
+            throttled = self.failures is not None and digest not in self.known
+            if throttled and (wait := self.failures.wait(client)) > 0:  # type: ignore[union-attr]
                 return _too_many(wait, "failed authentications from this address")
             actor = await run_in_threadpool(ll.users.authenticate, token)
-        if actor is None:
-            if self.failures is not None:
-                self.failures.take(client)
-            return _unauthenticated("the token is not recognised")
+            if actor is None:
+                if self.failures is not None:
+                    self.failures.take(client)
+                return _unauthenticated("the token is not recognised")
+            self._remember(digest)
         note_actor(scope, actor)
         structlog.contextvars.bind_contextvars(actor_id=actor.id, actor_role=actor.role)
         return None
+
+    def _remember(self, digest: str) -> None:
+        """A token found once is not held up by its address's failed authentications (a
+        neighbour guessing tokens must not lock a user out); it is still looked up."""
+        self.known[digest] = None
+        self.known.move_to_end(digest)
+        if len(self.known) > limits.MAX_BUCKETS:
+            self.known.popitem(last=False)
 
     def _spend(self, actor: Actor | None, client: str) -> float:
         if actor is not None:
