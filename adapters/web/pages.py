@@ -18,8 +18,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from adapters.handle import Learnloop
 from adapters.http.edge import note_actor
+from adapters.sessions import COOKIE, SIGN_IN_COOKIE, Session, Sessions
 from adapters.web import text
-from adapters.web.sessions import COOKIE, SIGN_IN_COOKIE, Session, Sessions
 from domain import access
 from domain.actor import Actor
 from domain.errors import UnknownPart
