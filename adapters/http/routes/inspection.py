@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from adapters.http.auth import App, Reader, hidden_subgroups
-from adapters.http.params import MAX_POSITION, parse_timestamp
+from adapters.http.params import MAX_POSITION, PRINTABLE, parse_timestamp
 from adapters.persistence.integrity import head_digest
 from domain.reminder_rules import next_reminder
 from projections.read import AuditFilter
@@ -23,9 +23,11 @@ def audit_trail(
     reader: Reader,
     after: Annotated[int, Query(ge=0, le=MAX_POSITION)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    subgroup: str | None = None,
-    actor: Annotated[str | None, Query(description="a user id")] = None,
-    type: Annotated[str | None, Query(description="an event type, e.g. MeansChosen")] = None,
+    subgroup: Annotated[str | None, Query(pattern=PRINTABLE)] = None,
+    actor: Annotated[str | None, Query(description="a user id", pattern=PRINTABLE)] = None,
+    type: Annotated[
+        str | None, Query(description="an event type, e.g. MeansChosen", pattern=PRINTABLE)
+    ] = None,
     since: Annotated[str | None, Query(description="ISO 8601, inclusive")] = None,
     until: Annotated[str | None, Query(description="ISO 8601, exclusive")] = None,
 ) -> dict[str, Any]:
