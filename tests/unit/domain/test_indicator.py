@@ -386,7 +386,7 @@ def test_a_measure_defined_before_indicators_existed_loads_without_one():
     state = {"measure_id": "m1", "kind": "case-file-audit", "description": "d"}
     LearningItem.MeasureDefined.upcast_v1_v2(state)
     assert state["indicator"] is None
-    assert LearningItem.MeasureDefined.class_version == 2
+    assert LearningItem.MeasureDefined.class_version == 3
 
 
 # -- reading a series --------------------------------------------------------------------------
