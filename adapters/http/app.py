@@ -13,6 +13,7 @@ from adapters.bootstrap import bootstrap
 from adapters.handle import Clock, Learnloop, system_clock
 from adapters.http import limits, problems
 from adapters.http.idempotency import Idempotency
+from adapters.http.query import KnownQuery, PublicKnownQuery
 from adapters.http.request_id import RequestId
 from adapters.http.routes import (
     audits,
@@ -65,7 +66,7 @@ def create_app(
     app.add_middleware(limits.Limits, settings=settings, clock=clock)  # 429, 413
     app.add_middleware(RequestId)
 
-    @app.get("/healthz", tags=["health"])
+    @app.get("/healthz", tags=["health"], dependencies=[PublicKnownQuery])
     def healthz() -> Any:
         ll: Learnloop = app.state.learnloop
         try:
@@ -77,6 +78,8 @@ def create_app(
 
     routers = (framework_routes, items, case_reviews, audits, inspection, reminders, ics)
     for routes in (*routers, reports, dataset):
-        app.include_router(routes.router, responses=problems.PROBLEM_RESPONSES)
+        app.include_router(
+            routes.router, responses=problems.PROBLEM_RESPONSES, dependencies=[KnownQuery]
+        )
     web.install(app, settings)  # the pages under / (ADR 0016)
     return app

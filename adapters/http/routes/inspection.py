@@ -11,6 +11,9 @@ from fastapi import APIRouter, Query
 from adapters.http.auth import App, Reader, hidden_subgroups
 from adapters.http.params import MAX_POSITION, parse_timestamp
 from adapters.persistence.integrity import head_digest
+from domain.errors import InvalidField
+from domain.event_types import event_type_named, event_types
+from domain.framework import Framework
 from domain.reminder_rules import next_reminder
 from projections.queries import AuditFilter
 
@@ -23,22 +26,39 @@ def audit_trail(
     reader: Reader,
     after: Annotated[int, Query(ge=0, le=MAX_POSITION)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    subgroup: str | None = None,
-    actor: Annotated[str | None, Query(description="a user id")] = None,
-    type: Annotated[str | None, Query(description="an event type, e.g. MeansChosen")] = None,
+    subgroup: Annotated[str | None, Query(description="a subgroup's slug")] = None,
+    actor: Annotated[str | None, Query(description="a user's id or name")] = None,
+    type: Annotated[
+        str | None, Query(description="an event type, e.g. MeansChosen (any case)")
+    ] = None,
     since: Annotated[str | None, Query(description="ISO 8601, inclusive")] = None,
     until: Annotated[str | None, Query(description="ISO 8601, exclusive")] = None,
 ) -> dict[str, Any]:
     where = AuditFilter(
-        subgroup=subgroup,
-        actor=actor,
-        type=type,
+        subgroup=_subgroup(ll.framework, subgroup) if subgroup is not None else None,
+        actor=actor.strip() or None if actor is not None else None,
+        type=_event_type(type) if type is not None else None,
         since=parse_timestamp(since, "since") if since else None,
         until=parse_timestamp(until, "until") if until else None,
     )
     hidden = hidden_subgroups(ll, reader)
     events, next_after = ll.read_models.audit_trail(after, limit, where, hidden)
     return {"events": events, "next_after": next_after}
+
+
+def _subgroup(framework: Framework, slug: str) -> str:
+    known = [s.slug for s in framework.subgroups]
+    if slug not in known:
+        raise InvalidField("subgroup", f"no subgroup '{slug}'; expected one of: {', '.join(known)}")
+    return slug
+
+
+def _event_type(name: str) -> str:
+    found = event_type_named(name)
+    if found is None:
+        expected = ", ".join(event_types())
+        raise InvalidField("type", f"no event type '{name}'; expected one of: {expected}")
+    return found
 
 
 @router.get("/follow-ups")
