@@ -9,6 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Header, Query, Response
 
 from adapters.http.auth import App, CurrentActor, Reader
+from adapters.http.dated import dated
 from adapters.http.etag import etag, expected_version
 from adapters.http.params import parse_id
 from adapters.http.schemas import audits as schemas
@@ -58,7 +59,7 @@ def history(audit_id: str, ll: App, _: Reader) -> dict[str, Any]:
     events = ll.read_models.history(str(_id(audit_id)), "audit")
     if not events:
         raise NotFound("audit", audit_id)
-    return {"events": events}
+    return {"events": dated(events, ll.framework.timezone)}
 
 
 @router.post("/{audit_id}/findings", status_code=201)

@@ -6,6 +6,7 @@ from uuid import UUID
 from fastapi import APIRouter, Header, Response
 
 from adapters.http.auth import App, CurrentActor, Reader, hidden_subgroups
+from adapters.http.dated import dated
 from adapters.http.etag import etag, expected_version
 from adapters.http.params import parse_id
 from adapters.http.schemas import case_reviews as schemas
@@ -64,7 +65,7 @@ def history(review_id: str, ll: App, _: Reader) -> dict[str, Any]:
     events = ll.read_models.history(str(_id(review_id)), "case_review")
     if not events:
         raise NotFound("case review", review_id)
-    return {"events": events}
+    return {"events": dated(events, ll.framework.timezone)}
 
 
 @router.post("/{review_id}/criteria", status_code=201)

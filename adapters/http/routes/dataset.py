@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Response
 
 from adapters.http.auth import App, CurrentActor, Reader
+from adapters.http.dated import dated
 from adapters.http.etag import etag, expected_version
 from adapters.http.schemas import dataset as schemas
 from domain.indicator import Indicator
@@ -51,7 +52,7 @@ def history(code: str, ll: App, _: Reader) -> dict[str, Any]:
     events = ll.read_models.history(str(Indicator.id_for(code)), "indicator")
     if not events:
         raise NotFound("indicator", code)
-    return {"events": events}
+    return {"events": dated(events, ll.framework.timezone)}
 
 
 @router.post("/indicators/{code}/values", status_code=201)

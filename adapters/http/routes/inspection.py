@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from adapters.http.auth import App, Reader, hidden_subgroups
+from adapters.http.dated import dated
 from adapters.http.params import MAX_POSITION, parse_timestamp
 from adapters.persistence.integrity import head_digest
 from domain.errors import InvalidField
@@ -43,7 +44,7 @@ def audit_trail(
     )
     hidden = hidden_subgroups(ll, reader)
     events, next_after = ll.read_models.audit_trail(after, limit, where, hidden)
-    return {"events": events, "next_after": next_after}
+    return {"events": dated(events, ll.framework.timezone), "next_after": next_after}
 
 
 def _subgroup(framework: Framework, slug: str) -> str:

@@ -9,6 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Header, Query, Response
 
 from adapters.http.auth import App, CurrentActor, Reader, check_item_readable, hidden_subgroups
+from adapters.http.dated import dated
 from adapters.http.etag import etag, expected_version
 from adapters.http.params import parse_id, parse_timestamp
 from adapters.http.schemas import items as schemas
@@ -106,7 +107,7 @@ def history(item_id: str, ll: App, reader: Reader) -> dict[str, Any]:
         raise NotFound("learning item", item_id)
     for event in events:
         check_item_readable(ll, reader, event["subgroup"], item_id)
-    return {"events": events}
+    return {"events": dated(events, ll.framework.timezone)}
 
 
 @router.post("/{item_id}/actions", status_code=201)
