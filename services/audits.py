@@ -24,7 +24,9 @@ from domain import access
 from domain.actor import Actor
 from domain.audit import Audit, AuditProgramme
 from domain.commands.audit import CompleteAudit, PlanAudit, RecordFinding, ScheduleCaseAudit
+from domain.commands.corrections import CorrectAudit
 from domain.commands.learning_item import IdentifyNeed
+from domain.commands.withdrawal import Withdraw
 from domain.errors import InvalidField
 from domain.framework import AuditRules, Framework
 from domain.learning_item import LearningItem
@@ -113,6 +115,56 @@ class Audits:
         def decide(audit: Audit, now: datetime) -> tuple[None, list[Aggregate]]:
             audit.complete(command, actor=actor, now=now, timezone=self.framework.timezone)
             return None, []
+
+        self._change(audit_id, actor, expected_version, decide)
+
+    def withdraw(
+        self, audit_id: UUID, actor: Actor, command: Withdraw, expected_version: Expected = None
+    ) -> None:
+        """A withdrawn case audit frees its place in its year's programme (saved together)."""
+
+        def decide(audit: Audit, now: datetime) -> tuple[None, list[Aggregate]]:
+            audit.withdraw(command, actor=actor, now=now, timezone=self.framework.timezone)
+            if not audit.is_case_audit:
+                return None, []
+            programme = self._programme(audit.reporting_year, actor, now)
+            programme.release(str(audit.id), "withdrawn", actor=actor, now=now)
+            return None, [programme]
+
+        self._change(audit_id, actor, expected_version, decide)
+
+    def correct(
+        self,
+        audit_id: UUID,
+        actor: Actor,
+        command: CorrectAudit,
+        expected_version: Expected = None,
+    ) -> None:
+        """A correction that makes a case audit another kind, or moves it to another reporting
+        year, frees its place; one that makes it a case audit, or moves it into a year, takes a
+        place there (beyond the year's limit only with an override reason)."""
+        rules = self._allow(actor)
+
+        def decide(audit: Audit, now: datetime) -> tuple[None, list[Aggregate]]:
+            was = (audit.is_case_audit, audit.reporting_year)
+            audit.correct(self.framework, command, actor=actor, now=now)
+            becomes = (audit.is_case_audit, audit.reporting_year)
+            if was == becomes or not (was[0] or becomes[0]):
+                return None, []
+            changed: list[Aggregate] = []
+            if was[0]:
+                old = self._programme(was[1], actor, now)
+                old.release(str(audit.id), "corrected", actor=actor, now=now)
+                changed.append(old)
+            if becomes[0]:
+                new = self._programme(becomes[1], actor, now)
+                place = ScheduleCaseAudit(
+                    audit_id=str(audit.id), override_reason=command.override_reason
+                )
+                limit = rules.multi_agency_case_audits_per_year
+                new.schedule(place, limit=limit, actor=actor, now=now)
+                changed.append(new)
+            return None, changed
 
         self._change(audit_id, actor, expected_version, decide)
 

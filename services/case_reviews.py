@@ -30,7 +30,9 @@ from domain.commands.case_review import (
     ReceiveFinalReport,
     RecordInvolvement,
 )
+from domain.commands.corrections import CorrectReviewStep
 from domain.commands.learning_item import IdentifyNeed
+from domain.commands.withdrawal import Withdraw
 from domain.errors import InvalidField
 from domain.framework import CaseReviewRules, Framework
 from domain.learning_item import LearningItem
@@ -230,6 +232,34 @@ class CaseReviews:
 
         item = self._change(review_id, actor, expected_version, decide, also=lambda i: (i,))
         return item.id
+
+    def withdraw(
+        self, review_id: UUID, actor: Actor, command: Withdraw, expected_version: Expected = None
+    ) -> None:
+        self._change(
+            review_id,
+            actor,
+            expected_version,
+            lambda review, now: review.withdraw(
+                command, actor=actor, now=now, timezone=self.timezone
+            ),
+        )
+
+    def correct_step(
+        self,
+        review_id: UUID,
+        actor: Actor,
+        command: CorrectReviewStep,
+        expected_version: Expected = None,
+    ) -> None:
+        self._change(
+            review_id,
+            actor,
+            expected_version,
+            lambda review, now: review.correct_step(
+                self.rules, command, actor=actor, now=now, timezone=self.timezone
+            ),
+        )
 
     # -- history -------------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ from domain.commands.learning_item import (
     ReopenItem,
     ReportProgress,
 )
+from domain.commands.withdrawal import Withdraw, WithdrawAction, WithdrawMeasure
 from domain.errors import InvalidField
 from domain.framework import Framework
 from domain.indicator import Indicator, measure_link
@@ -164,6 +165,54 @@ class LearningItems:
             verb="reopen items in",
         )
 
+    def withdraw_item(
+        self, item_id: UUID, actor: Actor, command: Withdraw, expected_version: Expected = None
+    ) -> None:
+        self._change(
+            item_id,
+            actor,
+            expected_version,
+            lambda item, now: item.withdraw(command, actor=actor, now=now, timezone=self.timezone),
+            may=access.may_withdraw_item,
+            verb="withdraw items in",
+        )
+
+    def withdraw_action(
+        self,
+        item_id: UUID,
+        actor: Actor,
+        command: WithdrawAction,
+        expected_version: Expected = None,
+    ) -> None:
+        self._change(
+            item_id,
+            actor,
+            expected_version,
+            lambda item, now: item.withdraw_action(
+                command, actor=actor, now=now, timezone=self.timezone
+            ),
+        )
+
+    def withdraw_measure(
+        self,
+        item_id: UUID,
+        actor: Actor,
+        command: WithdrawMeasure,
+        expected_version: Expected = None,
+    ) -> None:
+        self._change(
+            item_id,
+            actor,
+            expected_version,
+            lambda item, now: item.withdraw_measure(
+                command, actor=actor, now=now, timezone=self.timezone
+            ),
+        )
+
+    @property
+    def timezone(self) -> str:
+        return self.framework.timezone
+
     # -- history -------------------------------------------------------------------------
 
     def events_until(self, item_id: UUID, moment: datetime) -> list[LearningItem.Event]:
@@ -175,10 +224,6 @@ class LearningItems:
 
     def today(self) -> date:
         return local_date(self.clock(), self.framework.timezone)
-
-    @property
-    def timezone(self) -> str:
-        return self.framework.timezone
 
     # -- the load -> decide -> save cycle --------------------------------------------------
 

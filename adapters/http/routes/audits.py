@@ -13,6 +13,7 @@ from adapters.http.dated import dated
 from adapters.http.etag import etag, expected_version
 from adapters.http.params import parse_id
 from adapters.http.schemas import audits as schemas
+from adapters.http.schemas import corrections
 from services.errors import NotFound
 
 router = APIRouter(prefix="/api/v1/audits", tags=["audits"])
@@ -91,4 +92,34 @@ def complete(
 ) -> dict[str, Any]:
     uid = _id(audit_id)
     ll.audits.complete(uid, actor, body.to_command(), expected_version(if_match))
+    return _current(ll, uid, response)
+
+
+@router.post("/{audit_id}/withdraw")
+def withdraw(
+    audit_id: str,
+    body: corrections.Withdrawal,
+    ll: App,
+    actor: CurrentActor,
+    response: Response,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    """An audit that will not happen: kept in history, its place in the year's four freed."""
+    uid = _id(audit_id)
+    ll.audits.withdraw(uid, actor, body.to_command(), expected_version(if_match))
+    return _current(ll, uid, response)
+
+
+@router.post("/{audit_id}/corrections", status_code=201)
+def correct(
+    audit_id: str,
+    body: corrections.AuditCorrection,
+    ll: App,
+    actor: CurrentActor,
+    response: Response,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    """The kind, theme, date or agency put right with a reason; history keeps the old values."""
+    uid = _id(audit_id)
+    ll.audits.correct(uid, actor, body.to_command(), expected_version(if_match))
     return _current(ll, uid, response)

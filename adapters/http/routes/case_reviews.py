@@ -10,6 +10,7 @@ from adapters.http.dated import dated
 from adapters.http.etag import etag, expected_version
 from adapters.http.params import parse_id
 from adapters.http.schemas import case_reviews as schemas
+from adapters.http.schemas import corrections
 from adapters.http.schemas.items import NewItem
 from domain.actor import Actor
 from domain.case_review import STATUSES
@@ -198,3 +199,33 @@ def extract_learning(
     response.headers["Location"] = f"/api/v1/learning-items/{item_id}"
     response.headers["ETag"] = etag(doc["version"])
     return doc
+
+
+@router.post("/{review_id}/withdraw")
+def withdraw(
+    review_id: str,
+    body: corrections.Withdrawal,
+    ll: App,
+    actor: CurrentActor,
+    response: Response,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    """A review opened by mistake: kept in history, gone from lists, counts and clocks."""
+    uid = _id(review_id)
+    ll.case_reviews.withdraw(uid, actor, body.to_command(), expected_version(if_match))
+    return _current(ll, uid, response, actor)
+
+
+@router.post("/{review_id}/corrections", status_code=201)
+def correct_step(
+    review_id: str,
+    body: corrections.StepCorrection,
+    ll: App,
+    actor: CurrentActor,
+    response: Response,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    """A step's date, or the facts the criteria were assessed on, put right with a reason."""
+    uid = _id(review_id)
+    ll.case_reviews.correct_step(uid, actor, body.to_command(), expected_version(if_match))
+    return _current(ll, uid, response, actor)

@@ -12,6 +12,7 @@ from adapters.http.auth import App, CurrentActor, Reader, check_item_readable, h
 from adapters.http.dated import dated
 from adapters.http.etag import etag, expected_version
 from adapters.http.params import parse_id, parse_timestamp
+from adapters.http.schemas import corrections
 from adapters.http.schemas import items as schemas
 from domain import loop
 from domain.errors import InvalidField
@@ -226,3 +227,49 @@ def reopen(
     uid = _id(item_id)
     ll.learning.reopen_item(uid, actor, body.to_command(), expected_version(if_match))
     return _current(ll, uid, response)
+
+
+@router.post("/{item_id}/withdraw")
+def withdraw(
+    item_id: str,
+    body: corrections.Withdrawal,
+    ll: App,
+    actor: CurrentActor,
+    response: Response,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    """A duplicate or mistaken item: kept in history, gone from boards, counts and reminders."""
+    uid = _id(item_id)
+    ll.learning.withdraw_item(uid, actor, body.to_command(), expected_version(if_match))
+    return _current(ll, uid, response)
+
+
+@router.post("/{item_id}/actions/{action_id}/withdraw")
+def withdraw_action(
+    item_id: str,
+    action_id: str,
+    body: corrections.ActionWithdrawal,
+    ll: App,
+    actor: CurrentActor,
+    response: Response,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    uid = _id(item_id)
+    ll.learning.withdraw_action(uid, actor, body.to_command(action_id), expected_version(if_match))
+    return _part(_current(ll, uid, response), "actions", action_id)
+
+
+@router.post("/{item_id}/measures/{measure_id}/withdraw")
+def withdraw_measure(
+    item_id: str,
+    measure_id: str,
+    body: corrections.MeasureWithdrawal,
+    ll: App,
+    actor: CurrentActor,
+    response: Response,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    uid = _id(item_id)
+    command = body.to_command(measure_id)
+    ll.learning.withdraw_measure(uid, actor, command, expected_version(if_match))
+    return _part(_current(ll, uid, response), "measures", measure_id)
