@@ -17,8 +17,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from adapters.handle import Learnloop
+from adapters.sessions import COOKIE, Session, Sessions
 from adapters.web import text
-from adapters.web.sessions import COOKIE, Session, Sessions
 from domain import access
 from domain.actor import Actor
 from domain.errors import UnknownPart

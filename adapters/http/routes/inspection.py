@@ -16,7 +16,7 @@ from domain.errors import InvalidField
 from domain.event_types import event_type_named, event_types
 from domain.framework import Framework
 from domain.reminder_rules import next_reminder
-from projections.queries import AuditFilter
+from projections.read import AuditFilter
 
 router = APIRouter(prefix="/api/v1", tags=["inspection"])
 

@@ -7,8 +7,8 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
+from adapters.sessions import csrf_ok
 from adapters.web.pages import HEADERS, WebError, render, session_of, sessions, set_cookie
-from adapters.web.sessions import csrf_ok
 
 router = APIRouter()
 NO_TOKEN = "Enter the API token that `learnloop users add` printed for you"
