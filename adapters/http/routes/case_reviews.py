@@ -1,5 +1,6 @@
 """Case reviews: from notification to published review, with the learning that came out of it."""
 
+from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -8,7 +9,7 @@ from fastapi import APIRouter, Header, Response
 from adapters.http.auth import App, CurrentActor, Reader, hidden_subgroups
 from adapters.http.dated import dated
 from adapters.http.etag import etag, expected_version
-from adapters.http.params import parse_id
+from adapters.http.params import AsOf, as_of_moment, parse_id, stood
 from adapters.http.schemas import case_reviews as schemas
 from adapters.http.schemas import corrections
 from adapters.http.schemas.items import NewItem
@@ -21,12 +22,14 @@ router = APIRouter(prefix="/api/v1/case-reviews", tags=["case reviews"])
 IfMatch = Annotated[str | None, Header()]
 
 
-def _current(ll: App, review_id: UUID, response: Response, actor: Actor) -> dict[str, Any]:
-    doc = ll.read_models.case_review(str(review_id))
+def _current(
+    ll: App, review_id: UUID, response: Response, actor: Actor, moment: datetime | None = None
+) -> dict[str, Any]:
+    doc = ll.read_models.case_review(str(review_id), moment)
     if doc is None:
         raise NotFound("case review", str(review_id))
     response.headers["ETag"] = etag(doc["version"])
-    return _visible(ll, doc, actor)
+    return stood(_visible(ll, doc, actor), moment)
 
 
 def _visible(ll: App, doc: dict[str, Any], actor: Actor) -> dict[str, Any]:
@@ -57,8 +60,10 @@ def list_reviews(ll: App, actor: Reader, status: str | None = None) -> dict[str,
 
 
 @router.get("/{review_id}")
-def get_review(review_id: str, ll: App, actor: Reader, response: Response) -> dict[str, Any]:
-    return _current(ll, _id(review_id), response, actor)
+def get_review(
+    review_id: str, ll: App, actor: Reader, response: Response, as_of: AsOf = None
+) -> dict[str, Any]:
+    return _current(ll, _id(review_id), response, actor, as_of_moment(as_of))
 
 
 @router.get("/{review_id}/history")

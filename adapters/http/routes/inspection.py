@@ -10,11 +10,12 @@ from fastapi import APIRouter, Query
 
 from adapters.http.auth import App, Reader, hidden_subgroups
 from adapters.http.dated import dated
-from adapters.http.params import MAX_POSITION, parse_timestamp
+from adapters.http.params import MAX_POSITION, AsOf, as_of_moment, parse_timestamp
 from adapters.persistence.integrity import head_digest
 from domain.errors import InvalidField
 from domain.event_types import event_type_named, event_types
 from domain.framework import Framework
+from domain.loop import local_date
 from domain.reminder_rules import next_reminder
 from projections.read import AuditFilter
 
@@ -64,11 +65,16 @@ def _event_type(name: str) -> str:
 
 @router.get("/follow-ups")
 def follow_ups(
-    ll: App, reader: Reader, within_days: Annotated[int, Query(ge=0, le=3660)] = 14
+    ll: App,
+    reader: Reader,
+    within_days: Annotated[int, Query(ge=0, le=3660)] = 14,
+    as_of: AsOf = None,
 ) -> dict[str, Any]:
-    today = ll.learning.today()
+    """With `as_of`, the follow-ups as recorded by then, due and overdue on that day."""
+    moment = as_of_moment(as_of)
+    today = ll.learning.today() if moment is None else local_date(moment, ll.framework.timezone)
     until = today + timedelta(days=within_days)
-    items = ll.read_models.follow_ups(today, until, hidden_subgroups(ll, reader))
+    items = ll.read_models.follow_ups(today, until, hidden_subgroups(ll, reader), moment)
     for item in items:
         upcoming = next_reminder(
             ll.framework.reminders, item["kind"], date.fromisoformat(item["due"]), today
