@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import get_args
+from typing import Any, get_args
 
 from eventsourcing.domain import Aggregate
 
@@ -40,6 +40,7 @@ from domain.commands.corrections import CorrectReviewStep
 from domain.commands.withdrawal import Withdraw
 from domain.errors import InvalidField, RuleViolation
 from domain.framework import STEPS, CaseReviewRules, Framework
+from domain.reference import Numbering, record_id
 
 NO_REVIEW = "no_review"
 PARTIES: tuple[Party, ...] = get_args(Party)
@@ -106,10 +107,27 @@ class CaseReview(Aggregate):
         actor: dict[str, str]
 
     class Notified(Event, Aggregate.Created):
+        """Version 2 adds `reference`; version 1 events load with none."""
+
+        class_version = 2
+        reference: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["reference"] = None  # recorded before references: assigned by an upgrade
+
         case_reference: str
         notified_on: date
         notifying_agency: str
         summary: str
+
+    class ReferenceAssigned(Event):
+        """A reference given to a record created before references were (ADR 0045)."""
+
+        reference: str
+
+        def apply(self, record: Any) -> None:
+            record.reference = self.reference
 
     class CriteriaAssessed(Event):
         criteria: str
@@ -244,7 +262,9 @@ class CaseReview(Aggregate):
         notified_on: date,
         notifying_agency: str,
         summary: str,
+        reference: str | None,
     ) -> None:
+        self.reference = reference
         self.case_reference = case_reference
         self.notified_on = notified_on
         self.notifying_agency = notifying_agency
@@ -267,8 +287,15 @@ class CaseReview(Aggregate):
 
     @classmethod
     def notify(
-        cls, framework: Framework, command: NotifyReview, *, actor: Actor, now: datetime
+        cls,
+        framework: Framework,
+        command: NotifyReview,
+        *,
+        actor: Actor,
+        now: datetime,
+        numbering: Numbering | None = None,
     ) -> CaseReview:
+        """`numbering` gives the reference for the day the review was notified."""
         if not _CASE_REFERENCE.fullmatch(command.case_reference):
             raise InvalidField(
                 "case_reference",
@@ -276,6 +303,7 @@ class CaseReview(Aggregate):
             )
         agency = framework.agency(command.notifying_agency, "notifying_agency")
         _not_future(command.notified_on, loop.local_date(now, framework.timezone), "notified_on")
+        reference = numbering(command.notified_on) if numbering is not None else None
         return cls._create(
             cls.Notified,
             actor=actor.as_record(),
@@ -283,6 +311,8 @@ class CaseReview(Aggregate):
             notified_on=command.notified_on,
             notifying_agency=agency.slug,
             summary=_required(command.summary, "summary"),
+            reference=reference,
+            id=record_id(reference),
             timestamp=now,
         )
 
@@ -631,6 +661,14 @@ class CaseReview(Aggregate):
             self.board_response = replace(self.board_response, on=day)
         elif step == "published" and self.publication is not None:
             self.publication = replace(self.publication, published_on=day)
+
+    def assign_reference(self, reference: str, *, actor: Actor, now: datetime) -> None:
+        """Gives a record created before references were its reference (ADR 0045)."""
+        if self.reference is not None:
+            raise RuleViolation(f"the record already has the reference {self.reference}")
+        self.trigger_event(
+            self.ReferenceAssigned, reference=reference, actor=actor.as_record(), timestamp=now
+        )
 
     # -- what the state implies ------------------------------------------------------------
 

@@ -20,6 +20,10 @@ def evolve(doc: Doc | None, event: Any) -> Doc:
             "findings": [],
             "completion": None,
             "created_at": jsonable(event.timestamp),
+            "reference": data.get("reference"),
+            "withdrawn": False,
+            "withdrawal": None,
+            "corrections": [],
         }
     elif kind == "FindingRecorded":
         assert doc is not None
@@ -28,6 +32,22 @@ def evolve(doc: Doc | None, event: Any) -> Doc:
     elif kind == "Completed":
         assert doc is not None
         doc = {**doc, "completion": data, "status": "completed"}
+    elif kind == "Withdrawn":
+        assert doc is not None
+        withdrawal = {"reason": data["reason"], "on": data["withdrawn_on"]}
+        doc = {**doc, "withdrawn": True, "withdrawal": withdrawal, "status": "withdrawn"}
+    elif kind == "Corrected":
+        assert doc is not None
+        correction = {**data, "recorded_at": jsonable(event.timestamp)}
+        doc = {
+            **doc,
+            **data["changes"],
+            "reporting_year": data["reporting_year"],
+            "corrections": [*doc.get("corrections", []), correction],
+        }
+    elif kind == "ReferenceAssigned":
+        assert doc is not None
+        doc = {**doc, "reference": data["reference"]}
     else:
         raise ValueError(f"unknown audit event {kind}")
     doc["version"] = event.originator_version

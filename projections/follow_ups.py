@@ -12,7 +12,7 @@ from domain import loop
 
 
 def rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
-    if doc["closed_at"] is not None:
+    if doc["closed_at"] is not None or doc.get("withdrawn"):
         return []
     common = {"item_id": doc["id"], "subgroup": doc["subgroup"], "item_title": doc["title"]}
     actions = [
@@ -27,7 +27,7 @@ def rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
             "status": a["status"],
         }
         for a in doc["actions"]
-        if a["status"] != loop.COMPLETE
+        if a["status"] != loop.COMPLETE and not a.get("withdrawn")
     ]
     measures = [
         {
@@ -41,6 +41,6 @@ def rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
             "status": m["outcome"] or "awaiting_evidence",
         }
         for m in doc["measures"]
-        if m["outcome"] != loop.MET
+        if m["outcome"] != loop.MET and not m.get("withdrawn")
     ]
     return actions + measures

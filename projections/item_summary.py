@@ -32,13 +32,19 @@ def evolve(doc: Doc | None, event: Any) -> Doc:
             "created_at": jsonable(event.timestamp),
             "closed_at": None,
             "closure": None,
+            "reference": data.get("reference"),
+            "withdrawn": False,
+            "withdrawal": None,
         }
     else:
         assert doc is not None, f"{kind} before Identified"
         doc = _CHANGES[kind](dict(doc), data, event)
     doc["version"] = event.originator_version
     doc["updated_at"] = jsonable(event.timestamp)
-    doc["stage"] = loop.stage(doc["closed_at"] is not None, [a["status"] for a in doc["actions"]])
+    standing = [a["status"] for a in doc["actions"] if not a.get("withdrawn")]
+    doc["stage"] = loop.stage(doc["closed_at"] is not None, standing)
+    if doc.get("withdrawn"):
+        doc["stage"] = loop.WITHDRAWN
     return doc
 
 
@@ -53,6 +59,7 @@ def _means_chosen(doc: Doc, data: dict[str, Any], event: Any) -> Doc:
         "status": loop.NOT_STARTED,
         "chosen_at": jsonable(event.timestamp),
         "completed_at": None,
+        "withdrawn": False,
     }
     doc["actions"] = [*doc["actions"], action]
     return doc
@@ -79,6 +86,7 @@ def _measure_defined(doc: Doc, data: dict[str, Any], event: Any) -> Doc:
         "outcome": None,
         "evidence": [],
         "defined_at": jsonable(event.timestamp),
+        "withdrawn": False,
     }
     doc["measures"] = [*doc["measures"], measure]
     return doc
@@ -130,7 +138,39 @@ def _reopened(doc: Doc, data: dict[str, Any], event: Any) -> Doc:
     return doc
 
 
+def _withdrawn(doc: Doc, data: dict[str, Any], event: Any) -> Doc:
+    doc["withdrawn"] = True
+    doc["withdrawal"] = _withdrawal(data, event)
+    return doc
+
+
+def _part_withdrawn(key: str, id_field: str) -> Any:
+    def change(doc: Doc, data: dict[str, Any], event: Any) -> Doc:
+        doc[key] = [
+            {**p, "withdrawn": True, "withdrawal": _withdrawal(data, event)}
+            if p["id"] == data[id_field]
+            else p
+            for p in doc[key]
+        ]
+        return doc
+
+    return change
+
+
+def _withdrawal(data: dict[str, Any], event: Any) -> dict[str, Any]:
+    return {"reason": data["reason"], "on": data["withdrawn_on"], "by": actor_of(event)}
+
+
+def _reference_assigned(doc: Doc, data: dict[str, Any], event: Any) -> Doc:
+    doc["reference"] = data["reference"]
+    return doc
+
+
 _CHANGES = {
+    "Withdrawn": _withdrawn,
+    "ActionWithdrawn": _part_withdrawn("actions", "action_id"),
+    "MeasureWithdrawn": _part_withdrawn("measures", "measure_id"),
+    "ReferenceAssigned": _reference_assigned,
     "MeansChosen": _means_chosen,
     "ProgressReported": _progress_reported,
     "MeasureDefined": _measure_defined,
@@ -144,8 +184,21 @@ _CHANGES = {
 
 def rated(doc: Doc, today: date) -> Doc:
     """The document as read on `today`: each action's RAG and the item's worst open RAG."""
+    closed = doc["closed_at"] is not None
     actions = [
-        {**a, "rag": loop.action_rag(a["status"], date.fromisoformat(a["due"]), today)}
+        {
+            **a,
+            "withdrawn": a.get("withdrawn", False),
+            "rag": loop.part_rag(
+                a["status"],
+                date.fromisoformat(a["due"]),
+                today,
+                withdrawn=a.get("withdrawn", False),
+                item_closed=closed,
+            ),
+        }
         for a in doc["actions"]
     ]
-    return {**doc, "actions": actions, "rag": loop.item_rag(a["rag"] for a in actions)}
+    standing = [a["rag"] for a in actions if not a["withdrawn"]]
+    rag = loop.CLOSED if closed else None if doc.get("withdrawn") else loop.item_rag(standing)
+    return {**doc, "actions": actions, "rag": rag}

@@ -102,6 +102,7 @@ def test_full_loop_shows_each_step_at_once(ll, actors, clock):
             "status": "not_started",
             "chosen_at": clock.now.isoformat(),
             "completed_at": None,
+            "withdrawn": False,
             "rag": "green",
         }
     ]
