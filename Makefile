@@ -28,16 +28,16 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 test: lint browser
-	$(BIN)/pytest -m "not slow" -n auto
+	$(BIN)/pytest -m "not slow" -n auto --dist worksteal
 
 test-fast: $(STAMP) browser
-	$(BIN)/pytest -m "not slow and not postgres" -n auto
+	$(BIN)/pytest -m "not slow and not postgres" -n auto --dist worksteal
 
 test-slow: $(STAMP)
 	$(BIN)/pytest -m slow
 
 test-all: lint browser
-	$(BIN)/pytest -n auto
+	$(BIN)/pytest -n auto --dist worksteal
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

@@ -54,6 +54,7 @@ STATUSES = (
     "response_agreed",
     "published",
     "closed",
+    "withdrawn",
 )
 
 _CASE_REFERENCE = re.compile(r"[A-Za-z0-9/-]{1,100}")
@@ -697,6 +698,8 @@ class CaseReview(Aggregate):
 
     @property
     def status(self) -> str:
+        if self.is_withdrawn:
+            return "withdrawn"
         if self.is_closed:
             return "closed"
         for status, reached in (

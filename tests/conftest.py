@@ -1,12 +1,14 @@
 """Fixtures every suite shares: the stores each case runs on, and a clock the test moves.
 
-`database_url` is parametrized over the stores (an SQLite file; a fresh PostgreSQL database per
-test, dropped afterwards). Without PostgreSQL its cases skip locally and fail in CI (`CI` set).
+`database_url` is parametrized over the stores (an SQLite file; on PostgreSQL one database per
+test process, its schema emptied before each test). Without PostgreSQL its cases skip locally and
+fail in CI (`CI` set).
 """
 
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -16,7 +18,18 @@ import psycopg
 import pytest
 import sqlalchemy as sa
 
+from adapters.logging import configure_logging
+
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Logs as the service writes them (JSON, plain tracebacks), warnings and worse only.
+
+    Without this, code run in-process logs through structlog's development renderer, which
+    draws each traceback with its local variables: one refused request took a minute to log.
+    """
+    configure_logging("warning", sys.stderr)
 
 
 class Clock:
