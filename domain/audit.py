@@ -24,6 +24,7 @@ from domain.commands.withdrawal import Withdraw
 from domain.dates import recorded_day, step_date
 from domain.errors import InvalidField, RuleViolation
 from domain.framework import AUDIT_KINDS, Framework
+from domain.reference import Numbering, record_id
 from domain.reporting_year import reporting_year, year_bounds, year_label
 
 MULTI_AGENCY_CASE_AUDIT = "multi_agency_case_audit"
@@ -56,6 +57,15 @@ class Audit(Aggregate):
         actor: dict[str, str]
 
     class Planned(Event, Aggregate.Created):
+        """Version 2 adds `reference`; version 1 events load with none."""
+
+        class_version = 2
+        reference: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["reference"] = None  # recorded before references: assigned by an upgrade
+
         kind: str
         theme: str
         planned_for: date
@@ -65,6 +75,14 @@ class Audit(Aggregate):
         prompted_by: str | None
         follow_up_of: str | None
         override_reason: str | None
+
+    class ReferenceAssigned(Event):
+        """A reference given to a record created before references were (ADR 0045)."""
+
+        reference: str
+
+        def apply(self, record: Any) -> None:
+            record.reference = self.reference
 
     class FindingRecorded(Event):
         """Version 2 adds `on`: version 1 events load as found on the day recorded."""
@@ -128,7 +146,9 @@ class Audit(Aggregate):
         prompted_by: str | None,
         follow_up_of: str | None,
         override_reason: str | None,
+        reference: str | None,
     ) -> None:
+        self.reference = reference
         self.kind = kind
         self.theme = theme
         self.planned_for = planned_for
@@ -154,8 +174,10 @@ class Audit(Aggregate):
         actor: Actor,
         now: datetime,
         follow_up_of: Audit | None = None,
+        numbering: Numbering | None = None,
     ) -> Audit:
-        """`follow_up_of` is the audit `command.follow_up_of` names, loaded by the caller."""
+        """`follow_up_of` is the audit `command.follow_up_of` names, loaded by the caller;
+        `numbering` gives the reference for the day it is planned for."""
         kind = command.kind
         theme = _required(command.theme, "theme")
         day = command.planned_for
@@ -176,6 +198,7 @@ class Audit(Aggregate):
             framework.timezone,
             after=[(followed, "the audit it follows up was completed")],
         )
+        reference = numbering(day) if numbering is not None else None
         return cls._create(
             cls.Planned,
             actor=actor.as_record(),
@@ -188,6 +211,8 @@ class Audit(Aggregate):
             prompted_by=prompted_by,
             follow_up_of=str(follow_up_of.id) if follow_up_of is not None else None,
             override_reason=override_reason,
+            reference=reference,
+            id=record_id(reference),
             timestamp=now,
         )
 
@@ -286,6 +311,14 @@ class Audit(Aggregate):
             reason=reason,
             actor=actor.as_record(),
             timestamp=now,
+        )
+
+    def assign_reference(self, reference: str, *, actor: Actor, now: datetime) -> None:
+        """Gives a record created before references were its reference (ADR 0045)."""
+        if self.reference is not None:
+            raise RuleViolation(f"the record already has the reference {self.reference}")
+        self.trigger_event(
+            self.ReferenceAssigned, reference=reference, actor=actor.as_record(), timestamp=now
         )
 
     @property

@@ -41,6 +41,7 @@ from domain.commands.withdrawal import Withdraw
 from domain.dates import recorded_day, step_date
 from domain.errors import InvalidField, RuleViolation
 from domain.framework import STEPS, CaseReviewRules, Framework
+from domain.reference import Numbering, record_id
 
 NO_REVIEW = "no_review"
 PARTIES: tuple[Party, ...] = get_args(Party)
@@ -54,6 +55,7 @@ STATUSES = (
     "response_agreed",
     "published",
     "closed",
+    "withdrawn",
 )
 
 _CASE_REFERENCE = re.compile(r"[A-Za-z0-9/-]{1,100}")
@@ -107,10 +109,27 @@ class CaseReview(Aggregate):
         actor: dict[str, str]
 
     class Notified(Event, Aggregate.Created):
+        """Version 2 adds `reference`; version 1 events load with none."""
+
+        class_version = 2
+        reference: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["reference"] = None  # recorded before references: assigned by an upgrade
+
         case_reference: str
         notified_on: date
         notifying_agency: str
         summary: str
+
+    class ReferenceAssigned(Event):
+        """A reference given to a record created before references were (ADR 0045)."""
+
+        reference: str
+
+        def apply(self, record: Any) -> None:
+            record.reference = self.reference
 
     class CriteriaAssessed(Event):
         criteria: str
@@ -254,7 +273,9 @@ class CaseReview(Aggregate):
         notified_on: date,
         notifying_agency: str,
         summary: str,
+        reference: str | None,
     ) -> None:
+        self.reference = reference
         self.case_reference = case_reference
         self.notified_on = notified_on
         self.notifying_agency = notifying_agency
@@ -277,8 +298,15 @@ class CaseReview(Aggregate):
 
     @classmethod
     def notify(
-        cls, framework: Framework, command: NotifyReview, *, actor: Actor, now: datetime
+        cls,
+        framework: Framework,
+        command: NotifyReview,
+        *,
+        actor: Actor,
+        now: datetime,
+        numbering: Numbering | None = None,
     ) -> CaseReview:
+        """`numbering` gives the reference for the day the review was notified."""
         if not _CASE_REFERENCE.fullmatch(command.case_reference):
             raise InvalidField(
                 "case_reference",
@@ -286,6 +314,7 @@ class CaseReview(Aggregate):
             )
         agency = framework.agency(command.notifying_agency, "notifying_agency")
         _not_future(command.notified_on, loop.local_date(now, framework.timezone), "notified_on")
+        reference = numbering(command.notified_on) if numbering is not None else None
         return cls._create(
             cls.Notified,
             actor=actor.as_record(),
@@ -293,6 +322,8 @@ class CaseReview(Aggregate):
             notified_on=command.notified_on,
             notifying_agency=agency.slug,
             summary=_required(command.summary, "summary"),
+            reference=reference,
+            id=record_id(reference),
             timestamp=now,
         )
 
@@ -661,6 +692,14 @@ class CaseReview(Aggregate):
         elif step == "published" and self.publication is not None:
             self.publication = replace(self.publication, published_on=day)
 
+    def assign_reference(self, reference: str, *, actor: Actor, now: datetime) -> None:
+        """Gives a record created before references were its reference (ADR 0045)."""
+        if self.reference is not None:
+            raise RuleViolation(f"the record already has the reference {self.reference}")
+        self.trigger_event(
+            self.ReferenceAssigned, reference=reference, actor=actor.as_record(), timestamp=now
+        )
+
     # -- what the state implies ------------------------------------------------------------
 
     @property
@@ -688,6 +727,8 @@ class CaseReview(Aggregate):
 
     @property
     def status(self) -> str:
+        if self.is_withdrawn:
+            return "withdrawn"
         if self.is_closed:
             return "closed"
         for status, reached in (

@@ -31,6 +31,7 @@ from domain.dates import After, recorded_day, step_date
 from domain.errors import InvalidField, RuleViolation, UnknownPart
 from domain.framework import Framework, Subgroup
 from domain.indicator import measure_link
+from domain.reference import Numbering, record_id
 
 
 @dataclass
@@ -104,6 +105,15 @@ class LearningItem(Aggregate):
         actor: dict[str, str]
 
     class Identified(Event, Aggregate.Created):
+        """Version 2 adds `reference`; version 1 events load with none."""
+
+        class_version = 2
+        reference: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["reference"] = None  # recorded before references: assigned by an upgrade
+
         subgroup: str
         title: str
         description: str
@@ -111,6 +121,14 @@ class LearningItem(Aggregate):
         source_reference: str | None
         themes: list[str]
         identified_on: date
+
+    class ReferenceAssigned(Event):
+        """A reference given to a record created before references were (ADR 0045)."""
+
+        reference: str
+
+        def apply(self, record: Any) -> None:
+            record.reference = self.reference
 
     class MeansChosen(_Dated, Event):
         action_id: str
@@ -277,7 +295,9 @@ class LearningItem(Aggregate):
         source_reference: str | None,
         themes: list[str],
         identified_on: date,
+        reference: str | None,
     ) -> None:
+        self.reference = reference
         self.subgroup = subgroup
         self.title = title
         self.description = description
@@ -297,11 +317,19 @@ class LearningItem(Aggregate):
 
     @classmethod
     def identify(
-        cls, framework: Framework, command: IdentifyNeed, *, actor: Actor, now: datetime
+        cls,
+        framework: Framework,
+        command: IdentifyNeed,
+        *,
+        actor: Actor,
+        now: datetime,
+        numbering: Numbering | None = None,
     ) -> LearningItem:
+        """`numbering` gives the reference for the day the need was identified."""
         framework.subgroup(command.subgroup).check_source(command.source_kind)
         identified_on = step_date(command.on, now, framework.timezone)
         themes = {_required(t, "themes").casefold(): t.strip() for t in command.themes}
+        reference = numbering(identified_on) if numbering is not None else None
         return cls._create(
             cls.Identified,
             actor=actor.as_record(),
@@ -312,6 +340,8 @@ class LearningItem(Aggregate):
             source_reference=_optional(command.source_reference),
             themes=list(themes.values()),
             identified_on=identified_on,
+            reference=reference,
+            id=record_id(reference),
             timestamp=now,
         )
 
@@ -587,6 +617,14 @@ class LearningItem(Aggregate):
             timestamp=now,
         )
 
+    def assign_reference(self, reference: str, *, actor: Actor, now: datetime) -> None:
+        """Gives a record created before references were its reference (ADR 0045)."""
+        if self.reference is not None:
+            raise RuleViolation(f"the record already has the reference {self.reference}")
+        self.trigger_event(
+            self.ReferenceAssigned, reference=reference, actor=actor.as_record(), timestamp=now
+        )
+
     # -- what the state implies ------------------------------------------------------------
 
     @property
@@ -661,18 +699,18 @@ class LearningItem(Aggregate):
             raise RuleViolation("a closed item cannot change; reopen it first")
 
     def _check_closable(self) -> None:
-        """Every action complete or withdrawn, and `met` evidence (since the last reopening)."""
+        """`met` evidence (since the last reopening), and every action complete or withdrawn."""
+        if not self.has_met_evidence:
+            since = " recorded since it was reopened" if self.reopened_at is not None else ""
+            raise RuleViolation(
+                f"an item closes only when a measure of effectiveness has 'met' evidence{since}"
+                " (a business manager may close it with an override_reason)"
+            )
         open_actions = self.open_actions
         if open_actions:
             named = "; ".join(f"'{a.description}' ({a.status})" for a in open_actions)
             raise RuleViolation(
                 f"an item closes once every action is complete or withdrawn; still open: {named}"
-                " (a business manager may close it with an override_reason)"
-            )
-        if not self.has_met_evidence:
-            since = " recorded since it was reopened" if self.reopened_at is not None else ""
-            raise RuleViolation(
-                f"an item closes only when a measure of effectiveness has 'met' evidence{since}"
                 " (a business manager may close it with an override_reason)"
             )
 

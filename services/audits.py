@@ -20,7 +20,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
-from domain import access
+from domain import access, reference
 from domain.actor import Actor
 from domain.audit import Audit, AuditProgramme
 from domain.commands.audit import CompleteAudit, PlanAudit, RecordFinding, ScheduleCaseAudit
@@ -30,6 +30,7 @@ from domain.commands.withdrawal import Withdraw
 from domain.errors import InvalidField
 from domain.framework import AuditRules, Framework
 from domain.learning_item import LearningItem
+from domain.reporting_year import reporting_year
 from services.change import RETRIES, Clock, Expected, change, forbidden
 from services.errors import Forbidden, NotFound, VersionMismatch
 from services.event_log import EventLog
@@ -52,6 +53,8 @@ class Audits:
         self.framework = framework
         self.clock = clock
         self.learning = learning or LearningItems(log, framework, clock)
+        self.references = self.learning.references
+        self._numbering = self.references.numbering(reference.AUDIT, reporting_year)
 
     # -- commands ----------------------------------------------------------------------
 
@@ -63,9 +66,19 @@ class Audits:
         original = self._original(follow_up_of) if follow_up_of is not None else None
         for _ in range(RETRIES):
             now = self.clock()
-            audit = Audit.plan(self.framework, command, actor=actor, now=now, follow_up_of=original)
+            audit = Audit.plan(
+                self.framework,
+                command,
+                actor=actor,
+                now=now,
+                follow_up_of=original,
+                numbering=self._numbering,
+            )
             if not audit.is_case_audit:
-                self.log.record(audit)
+                try:
+                    self.log.record(audit)
+                except IntegrityError:
+                    continue  # another audit took the reference: decide again
                 return audit.id
             programme = self._programme(audit.reporting_year, actor, now)
             place = ScheduleCaseAudit(audit_id=str(audit.id), override_reason=audit.override_reason)
@@ -75,10 +88,16 @@ class Audits:
             try:
                 self.log.record(audit, programme)
             except IntegrityError:
-                continue  # another audit took a place in the programme: decide again
+                continue  # another audit took a place or the reference: decide again
             return audit.id
+        if not audit.is_case_audit:
+            raise VersionMismatch(0, 0)
         current = self._programme(audit.reporting_year, actor, now)
         raise VersionMismatch(programme.version, current.version)
+
+    def resolve(self, text: str) -> UUID:
+        """The id a URL names, by the audit's id or its reference."""
+        return self.references.resolve(text, reference.AUDIT, "audit")
 
     def record_finding(
         self,

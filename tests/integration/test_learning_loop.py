@@ -105,6 +105,7 @@ def test_full_loop_shows_each_step_at_once(ll, actors, clock):
             "status_on": None,
             "completed_on": None,
             "completed_at": None,
+            "withdrawn": False,
             "rag": "green",
         }
     ]

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Header, Query, Response
 from adapters.http.auth import App, CurrentActor, Reader
 from adapters.http.dated import dated
 from adapters.http.etag import etag, expected_version
-from adapters.http.params import AsOf, as_of_moment, parse_id, stood
+from adapters.http.params import AsOf, as_of_moment, stood
 from adapters.http.schemas import audits as schemas
 from adapters.http.schemas import corrections
 from services.errors import NotFound
@@ -31,8 +31,9 @@ def _current(
     return stood(doc, moment)
 
 
-def _id(audit_id: str) -> UUID:
-    return parse_id(audit_id, "audit")
+def _id(ll: App, audit_id: str) -> UUID:
+    """The id the path names: the record's id, or its reference (ADR 0045)."""
+    return ll.audits.resolve(audit_id)
 
 
 @router.post("", status_code=201)
@@ -57,12 +58,12 @@ def list_audits(
 def get_audit(
     audit_id: str, ll: App, _: Reader, response: Response, as_of: AsOf = None
 ) -> dict[str, Any]:
-    return _current(ll, _id(audit_id), response, as_of_moment(as_of))
+    return _current(ll, _id(ll, audit_id), response, as_of_moment(as_of))
 
 
 @router.get("/{audit_id}/history")
 def history(audit_id: str, ll: App, _: Reader) -> dict[str, Any]:
-    events = ll.read_models.history(str(_id(audit_id)), "audit")
+    events = ll.read_models.history(str(_id(ll, audit_id)), "audit")
     if not events:
         raise NotFound("audit", audit_id)
     return {"events": dated(events, ll.framework.timezone)}
@@ -77,7 +78,7 @@ def record_finding(
     response: Response,
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
-    uid = _id(audit_id)
+    uid = _id(ll, audit_id)
     finding_id, item_id = ll.audits.record_finding(
         uid, actor, body.to_command(), expected_version(if_match)
     )
@@ -95,23 +96,8 @@ def complete(
     response: Response,
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
-    uid = _id(audit_id)
+    uid = _id(ll, audit_id)
     ll.audits.complete(uid, actor, body.to_command(), expected_version(if_match))
-    return _current(ll, uid, response)
-
-
-@router.post("/{audit_id}/withdraw")
-def withdraw(
-    audit_id: str,
-    body: corrections.Withdrawal,
-    ll: App,
-    actor: CurrentActor,
-    response: Response,
-    if_match: IfMatch = None,
-) -> dict[str, Any]:
-    """An audit that will not happen: kept in history, its place in the year's four freed."""
-    uid = _id(audit_id)
-    ll.audits.withdraw(uid, actor, body.to_command(), expected_version(if_match))
     return _current(ll, uid, response)
 
 
@@ -125,6 +111,21 @@ def correct(
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
     """The kind, theme, date or agency put right with a reason; history keeps the old values."""
-    uid = _id(audit_id)
+    uid = _id(ll, audit_id)
     ll.audits.correct(uid, actor, body.to_command(), expected_version(if_match))
+    return _current(ll, uid, response)
+
+
+@router.post("/{audit_id}/withdraw")
+def withdraw(
+    audit_id: str,
+    body: corrections.Withdrawal,
+    ll: App,
+    actor: CurrentActor,
+    response: Response,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    """An audit that will not happen: kept in history, its place in the year's four freed."""
+    uid = _id(ll, audit_id)
+    ll.audits.withdraw(uid, actor, body.to_command(), expected_version(if_match))
     return _current(ll, uid, response)

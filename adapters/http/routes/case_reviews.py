@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Response
 from adapters.http.auth import App, CurrentActor, Reader, hidden_subgroups
 from adapters.http.dated import dated
 from adapters.http.etag import etag, expected_version
-from adapters.http.params import AsOf, as_of_moment, parse_id, stood
+from adapters.http.params import AsOf, as_of_moment, stood
 from adapters.http.schemas import case_reviews as schemas
 from adapters.http.schemas import corrections
 from adapters.http.schemas.items import NewItem
@@ -39,8 +39,9 @@ def _visible(ll: App, doc: dict[str, Any], actor: Actor) -> dict[str, Any]:
     return {**doc, "learning_items": links}
 
 
-def _id(review_id: str) -> UUID:
-    return parse_id(review_id, "case review")
+def _id(ll: App, review_id: str) -> UUID:
+    """The id the path names: the record's id, or its reference (ADR 0045)."""
+    return ll.case_reviews.resolve(review_id)
 
 
 @router.post("", status_code=201)
@@ -63,12 +64,12 @@ def list_reviews(ll: App, actor: Reader, status: str | None = None) -> dict[str,
 def get_review(
     review_id: str, ll: App, actor: Reader, response: Response, as_of: AsOf = None
 ) -> dict[str, Any]:
-    return _current(ll, _id(review_id), response, actor, as_of_moment(as_of))
+    return _current(ll, _id(ll, review_id), response, actor, as_of_moment(as_of))
 
 
 @router.get("/{review_id}/history")
 def history(review_id: str, ll: App, _: Reader) -> dict[str, Any]:
-    events = ll.read_models.history(str(_id(review_id)), "case_review")
+    events = ll.read_models.history(str(_id(ll, review_id)), "case_review")
     if not events:
         raise NotFound("case review", review_id)
     return {"events": dated(events, ll.framework.timezone)}
@@ -83,7 +84,7 @@ def assess_criteria(
     response: Response,
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
-    uid = _id(review_id)
+    uid = _id(ll, review_id)
     ll.case_reviews.assess_criteria(uid, actor, body.to_command(), expected_version(if_match))
     return _current(ll, uid, response, actor)
 
@@ -97,7 +98,7 @@ def decide(
     response: Response,
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
-    uid = _id(review_id)
+    uid = _id(ll, review_id)
     ll.case_reviews.decide(uid, actor, body.to_command(), expected_version(if_match))
     return _current(ll, uid, response, actor)
 
@@ -111,7 +112,7 @@ def choose_methodology(
     response: Response,
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
-    uid = _id(review_id)
+    uid = _id(ll, review_id)
     ll.case_reviews.choose_methodology(uid, actor, body.to_command(), expected_version(if_match))
     return _current(ll, uid, response, actor)
 
@@ -125,7 +126,7 @@ def record_involvement(
     response: Response,
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
-    uid = _id(review_id)
+    uid = _id(ll, review_id)
     ll.case_reviews.record_involvement(uid, actor, body.to_command(), expected_version(if_match))
     return _current(ll, uid, response, actor)
 
@@ -139,7 +140,7 @@ def receive_final_report(
     response: Response,
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
-    uid = _id(review_id)
+    uid = _id(ll, review_id)
     ll.case_reviews.receive_final_report(uid, actor, body.to_command(), expected_version(if_match))
     return _current(ll, uid, response, actor)
 
@@ -153,7 +154,7 @@ def agree_board_response(
     response: Response,
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
-    uid = _id(review_id)
+    uid = _id(ll, review_id)
     ll.case_reviews.agree_board_response(uid, actor, body.to_command(), expected_version(if_match))
     return _current(ll, uid, response, actor)
 
@@ -167,7 +168,7 @@ def publish(
     response: Response,
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
-    uid = _id(review_id)
+    uid = _id(ll, review_id)
     ll.case_reviews.publish(uid, actor, body.to_command(), expected_version(if_match))
     return _current(ll, uid, response, actor)
 
@@ -181,7 +182,7 @@ def reach_milestone(
     response: Response,
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
-    uid = _id(review_id)
+    uid = _id(ll, review_id)
     ll.case_reviews.reach_milestone(uid, actor, body.to_command(), expected_version(if_match))
     return _current(ll, uid, response, actor)
 
@@ -195,7 +196,7 @@ def extract_learning(
     response: Response,
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
-    uid = _id(review_id)
+    uid = _id(ll, review_id)
     item_id = ll.case_reviews.extract_learning(
         uid, actor, body.to_command(), expected_version(if_match)
     )
@@ -204,21 +205,6 @@ def extract_learning(
     response.headers["Location"] = f"/api/v1/learning-items/{item_id}"
     response.headers["ETag"] = etag(doc["version"])
     return doc
-
-
-@router.post("/{review_id}/withdraw")
-def withdraw(
-    review_id: str,
-    body: corrections.Withdrawal,
-    ll: App,
-    actor: CurrentActor,
-    response: Response,
-    if_match: IfMatch = None,
-) -> dict[str, Any]:
-    """A review opened by mistake: kept in history, gone from lists, counts and clocks."""
-    uid = _id(review_id)
-    ll.case_reviews.withdraw(uid, actor, body.to_command(), expected_version(if_match))
-    return _current(ll, uid, response, actor)
 
 
 @router.post("/{review_id}/corrections", status_code=201)
@@ -231,6 +217,21 @@ def correct_step(
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
     """A step's date, or the facts the criteria were assessed on, put right with a reason."""
-    uid = _id(review_id)
+    uid = _id(ll, review_id)
     ll.case_reviews.correct_step(uid, actor, body.to_command(), expected_version(if_match))
+    return _current(ll, uid, response, actor)
+
+
+@router.post("/{review_id}/withdraw")
+def withdraw(
+    review_id: str,
+    body: corrections.Withdrawal,
+    ll: App,
+    actor: CurrentActor,
+    response: Response,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    """A review opened by mistake: kept in history, gone from lists, counts and clocks."""
+    uid = _id(ll, review_id)
+    ll.case_reviews.withdraw(uid, actor, body.to_command(), expected_version(if_match))
     return _current(ll, uid, response, actor)
