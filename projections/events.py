@@ -13,6 +13,7 @@ from domain.audit import Audit, AuditProgramme
 from domain.case_review import CaseReview
 from domain.indicator import Indicator
 from domain.learning_item import LearningItem
+from domain.reference import Claim
 from domain.reminder import Reminder
 
 _BASE_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic", "actor"}
@@ -41,6 +42,7 @@ STREAM_TYPES: dict[type, str] = {
     AuditProgramme.Event: "audit_programme",
     Indicator.Event: "indicator",
     Reminder.Event: "reminder",
+    Claim.Event: "claim",
 }
 
 
