@@ -79,7 +79,11 @@ class LearningItems:
             actor,
             expected_version,
             lambda item, now: item.choose_means(
-                self.framework.subgroup(item.subgroup), command, actor=actor, now=now
+                self.framework.subgroup(item.subgroup),
+                command,
+                actor=actor,
+                now=now,
+                timezone=self.timezone,
             ),
         )
 
@@ -94,7 +98,9 @@ class LearningItems:
             item_id,
             actor,
             expected_version,
-            lambda item, now: item.report_progress(command, actor=actor, now=now),
+            lambda item, now: item.report_progress(
+                command, actor=actor, now=now, timezone=self.timezone
+            ),
         )
 
     def amend_action(
@@ -104,7 +110,9 @@ class LearningItems:
             item_id,
             actor,
             expected_version,
-            lambda item, now: item.amend_action(command, actor=actor, now=now),
+            lambda item, now: item.amend_action(
+                command, actor=actor, now=now, timezone=self.timezone
+            ),
         )
 
     def define_measure(
@@ -119,7 +127,7 @@ class LearningItems:
         def decide(item: LearningItem, now: datetime) -> str:
             linked = replace(command, indicator=self._indicator_target(command.indicator))
             rules = self.framework.subgroup(item.subgroup)
-            return item.define_measure(rules, linked, actor=actor, now=now)
+            return item.define_measure(rules, linked, actor=actor, now=now, timezone=self.timezone)
 
         return self._change(item_id, actor, expected_version, decide)
 
@@ -134,7 +142,9 @@ class LearningItems:
             item_id,
             actor,
             expected_version,
-            lambda item, now: item.record_evidence(command, actor=actor, now=now),
+            lambda item, now: item.record_evidence(
+                command, actor=actor, now=now, timezone=self.timezone
+            ),
         )
 
     def correct(
@@ -154,7 +164,7 @@ class LearningItems:
             item_id,
             actor,
             expected_version,
-            lambda item, now: item.close(command, actor=actor, now=now),
+            lambda item, now: item.close(command, actor=actor, now=now, timezone=self.timezone),
             may=access.may_close,
             verb="close items in",
         )
@@ -166,7 +176,7 @@ class LearningItems:
             item_id,
             actor,
             expected_version,
-            lambda item, now: item.reopen(command, actor=actor, now=now),
+            lambda item, now: item.reopen(command, actor=actor, now=now, timezone=self.timezone),
             may=access.may_close,
             verb="reopen items in",
         )

@@ -275,17 +275,22 @@ class CaseReviewView(DocumentView):
         return date.fromisoformat(doc["notified_on"]), documents.day(ended)
 
     def derive(self, doc: Doc) -> list[dict[str, Any]]:
-        return [
-            {
-                "review_id": doc["id"],
-                "name": clock["name"],
-                "case_reference": doc["case_reference"],
-                "label": clock["label"],
-                "due": date.fromisoformat(clock["due"]),
-                "met_on": date.fromisoformat(clock["met_on"]) if clock["met_on"] else None,
-            }
-            for clock in doc.get("clocks", [])
-        ]
+        return clock_rows(doc)
+
+
+def clock_rows(doc: Doc) -> list[dict[str, Any]]:
+    """A review's clocks as the clocks table holds them."""
+    return [
+        {
+            "review_id": doc["id"],
+            "name": clock["name"],
+            "case_reference": doc["case_reference"],
+            "label": clock["label"],
+            "due": date.fromisoformat(clock["due"]),
+            "met_on": date.fromisoformat(clock["met_on"]) if clock["met_on"] else None,
+        }
+        for clock in doc.get("clocks", [])
+    ]
 
 
 # -- queries -----------------------------------------------------------------------------------

@@ -86,6 +86,7 @@ def _identified(event: Any, data: Data) -> Doc:
         "measures": [],
         "created_at": jsonable(event.timestamp),
         "closed_at": None,
+        "closed_on": None,
         "closure": None,
         "reference": data.get("reference"),
         "withdrawn": False,
@@ -108,7 +109,10 @@ def _means_chosen(event: Any, doc: Doc, data: Data) -> Doc:
         "owner_email": data["owner_email"],
         "due": data["due"],
         "status": loop.NOT_STARTED,
+        "chosen_on": data["on"],
         "chosen_at": jsonable(event.timestamp),
+        "status_on": None,
+        "completed_on": None,
         "completed_at": None,
         "withdrawn": False,
     }
@@ -118,12 +122,17 @@ def _means_chosen(event: Any, doc: Doc, data: Data) -> Doc:
 
 @_change.register(LearningItem.ProgressReported)
 def _progress_reported(event: Any, doc: Doc, data: Data) -> Doc:
-    completed_at = jsonable(event.timestamp) if data["status"] == loop.COMPLETE else None
+    complete = data["status"] == loop.COMPLETE
+    completed_at = jsonable(event.timestamp) if complete else None
+    completed_on = data["on"] if complete else None
+    progress = {
+        "status": data["status"],
+        "status_on": data["on"],
+        "completed_on": completed_on,
+        "completed_at": completed_at,
+    }
     doc["actions"] = [
-        {**a, "status": data["status"], "completed_at": completed_at}
-        if a["id"] == data["action_id"]
-        else a
-        for a in doc["actions"]
+        {**a, **progress} if a["id"] == data["action_id"] else a for a in doc["actions"]
     ]
     return doc
 
@@ -138,6 +147,7 @@ def _measure_defined(event: Any, doc: Doc, data: Data) -> Doc:
         "indicator": data.get("indicator"),
         "outcome": None,
         "evidence": [],
+        "defined_on": data["on"],
         "defined_at": jsonable(event.timestamp),
         "withdrawn": False,
     }
@@ -151,6 +161,7 @@ def _evidence_recorded(event: Any, doc: Doc, data: Data) -> Doc:
         "outcome": data["outcome"],
         "summary": data["summary"],
         "reference": data["reference"],
+        "on": data["on"],
         "recorded_at": jsonable(event.timestamp),
         "recorded_by": actor_of(event),
     }
@@ -185,14 +196,21 @@ def _corrected(event: Any, doc: Doc, data: Data) -> Doc:
 @_change.register(LearningItem.Closed)
 def _closed(event: Any, doc: Doc, data: Data) -> Doc:
     doc["closed_at"] = jsonable(event.timestamp)
-    doc["closure"] = {"summary": data["summary"], "override_reason": data["override_reason"]}
+    doc["closed_on"] = data["on"]
+    doc["closure"] = {
+        "summary": data["summary"],
+        "override_reason": data["override_reason"],
+        "on": data["on"],
+    }
     return doc
 
 
 @_change.register(LearningItem.Reopened)
 def _reopened(event: Any, doc: Doc, data: Data) -> Doc:
     doc["closed_at"] = None
+    doc["closed_on"] = None
     doc["closure"] = None
+    doc["reopened_on"] = data["on"]
     return doc
 
 
@@ -304,7 +322,8 @@ class ItemSummaryView(DocumentView):
     derived = follow_ups
 
     def span(self, doc: Doc) -> tuple[date, date | None]:
-        return date.fromisoformat(doc["identified_on"]), documents.day(doc["closed_at"])
+        closed = doc.get("closed_on") or doc["closed_at"]
+        return date.fromisoformat(doc["identified_on"]), documents.day(closed)
 
     def evolve(self, doc: Doc | None, event: Any) -> Doc:
         return evolve(doc, event)

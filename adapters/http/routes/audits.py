@@ -3,13 +3,16 @@ their findings (and the learning they identify) and completion."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Header, Query, Response
 
 from adapters.http.auth import App, CurrentActor, Reader
+from adapters.http.dated import dated
 from adapters.http.etag import etag, expected_version
+from adapters.http.params import AsOf, as_of_moment, stood
 from adapters.http.schemas import audits as schemas
 from adapters.http.schemas import corrections
 from services.errors import NotFound
@@ -18,12 +21,14 @@ router = APIRouter(prefix="/api/v1/audits", tags=["audits"])
 IfMatch = Annotated[str | None, Header()]
 
 
-def _current(ll: App, audit_id: UUID, response: Response) -> dict[str, Any]:
-    doc = ll.read_models.audit(str(audit_id))
+def _current(
+    ll: App, audit_id: UUID, response: Response, moment: datetime | None = None
+) -> dict[str, Any]:
+    doc = ll.read_models.audit(str(audit_id), moment)
     if doc is None:
         raise NotFound("audit", str(audit_id))
     response.headers["ETag"] = etag(doc["version"])
-    return doc
+    return stood(doc, moment)
 
 
 def _id(ll: App, audit_id: str) -> UUID:
@@ -50,8 +55,10 @@ def list_audits(
 
 
 @router.get("/{audit_id}")
-def get_audit(audit_id: str, ll: App, _: Reader, response: Response) -> dict[str, Any]:
-    return _current(ll, _id(ll, audit_id), response)
+def get_audit(
+    audit_id: str, ll: App, _: Reader, response: Response, as_of: AsOf = None
+) -> dict[str, Any]:
+    return _current(ll, _id(ll, audit_id), response, as_of_moment(as_of))
 
 
 @router.get("/{audit_id}/history")
@@ -59,7 +66,7 @@ def history(audit_id: str, ll: App, _: Reader) -> dict[str, Any]:
     events = ll.read_models.history(str(_id(ll, audit_id)), "audit")
     if not events:
         raise NotFound("audit", audit_id)
-    return {"events": events}
+    return {"events": dated(events, ll.framework.timezone)}
 
 
 @router.post("/{audit_id}/findings", status_code=201)

@@ -1,12 +1,15 @@
 """Case reviews: from notification to published review, with the learning that came out of it."""
 
+from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Header, Response
 
 from adapters.http.auth import App, CurrentActor, Reader, hidden_subgroups
+from adapters.http.dated import dated
 from adapters.http.etag import etag, expected_version
+from adapters.http.params import AsOf, as_of_moment, stood
 from adapters.http.schemas import case_reviews as schemas
 from adapters.http.schemas import corrections
 from adapters.http.schemas.items import NewItem
@@ -19,12 +22,14 @@ router = APIRouter(prefix="/api/v1/case-reviews", tags=["case reviews"])
 IfMatch = Annotated[str | None, Header()]
 
 
-def _current(ll: App, review_id: UUID, response: Response, actor: Actor) -> dict[str, Any]:
-    doc = ll.read_models.case_review(str(review_id))
+def _current(
+    ll: App, review_id: UUID, response: Response, actor: Actor, moment: datetime | None = None
+) -> dict[str, Any]:
+    doc = ll.read_models.case_review(str(review_id), moment)
     if doc is None:
         raise NotFound("case review", str(review_id))
     response.headers["ETag"] = etag(doc["version"])
-    return _visible(ll, doc, actor)
+    return stood(_visible(ll, doc, actor), moment)
 
 
 def _visible(ll: App, doc: dict[str, Any], actor: Actor) -> dict[str, Any]:
@@ -56,8 +61,10 @@ def list_reviews(ll: App, actor: Reader, status: str | None = None) -> dict[str,
 
 
 @router.get("/{review_id}")
-def get_review(review_id: str, ll: App, actor: Reader, response: Response) -> dict[str, Any]:
-    return _current(ll, _id(ll, review_id), response, actor)
+def get_review(
+    review_id: str, ll: App, actor: Reader, response: Response, as_of: AsOf = None
+) -> dict[str, Any]:
+    return _current(ll, _id(ll, review_id), response, actor, as_of_moment(as_of))
 
 
 @router.get("/{review_id}/history")
@@ -65,7 +72,7 @@ def history(review_id: str, ll: App, _: Reader) -> dict[str, Any]:
     events = ll.read_models.history(str(_id(ll, review_id)), "case_review")
     if not events:
         raise NotFound("case review", review_id)
-    return {"events": events}
+    return {"events": dated(events, ll.framework.timezone)}
 
 
 @router.post("/{review_id}/criteria", status_code=201)

@@ -9,13 +9,13 @@ from uuid import UUID
 from fastapi import APIRouter, Header, Query, Response
 
 from adapters.http.auth import App, CurrentActor, Reader, check_item_readable, hidden_subgroups
+from adapters.http.dated import dated
 from adapters.http.etag import etag, expected_version
 from adapters.http.params import parse_timestamp
 from adapters.http.schemas import corrections
 from adapters.http.schemas import items as schemas
 from domain import loop
 from domain.errors import InvalidField
-from projections.views import items as item_summary
 from services.errors import NotFound
 
 router = APIRouter(prefix="/api/v1/learning-items", tags=["learning items"])
@@ -89,16 +89,13 @@ def get_item(
 
 
 def _as_it_stood(ll: App, item_id: UUID, moment: datetime, response: Response) -> dict[str, Any]:
-    events = ll.learning.events_until(item_id, moment)
-    if not events:
-        raise NotFound("learning item", f"{item_id} as of {moment.isoformat()}")
-    doc = None
-    for event in events:
-        doc = item_summary.evolve(doc, event)
-    assert doc is not None
-    response.headers["ETag"] = etag(doc["version"])
+    """The item as recorded by `moment` (its version then, ADR 0041), rated on that day."""
     today = loop.local_date(moment, ll.framework.timezone)
-    return {**item_summary.rated(doc, today), "as_of": moment.isoformat()}
+    doc = ll.read_models.item_as_of(str(item_id), moment, today)
+    if doc is None:
+        raise NotFound("learning item", f"{item_id} as of {moment.isoformat()}")
+    response.headers["ETag"] = etag(doc["version"])
+    return {**doc, "as_of": moment.isoformat()}
 
 
 @router.get("/{item_id}/history")
@@ -108,7 +105,7 @@ def history(item_id: str, ll: App, reader: Reader) -> dict[str, Any]:
         raise NotFound("learning item", item_id)
     for event in events:
         check_item_readable(ll, reader, event["subgroup"], item_id)
-    return {"events": events}
+    return {"events": dated(events, ll.framework.timezone)}
 
 
 @router.post("/{item_id}/actions", status_code=201)
