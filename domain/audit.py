@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate
@@ -18,6 +19,7 @@ from eventsourcing.domain import Aggregate
 from domain import loop
 from domain.actor import Actor
 from domain.commands.audit import CompleteAudit, PlanAudit, RecordFinding, ScheduleCaseAudit
+from domain.dates import recorded_day, step_date
 from domain.errors import InvalidField, RuleViolation
 from domain.framework import AUDIT_KINDS, Framework
 from domain.reporting_year import reporting_year, year_bounds, year_label
@@ -34,6 +36,7 @@ class Finding:
     id: str
     summary: str
     learning_item_id: str | None
+    on: date
 
 
 def _required(value: str, name: str) -> str:
@@ -62,13 +65,22 @@ class Audit(Aggregate):
         override_reason: str | None
 
     class FindingRecorded(Event):
+        """Version 2 adds `on`: version 1 events load as found on the day recorded."""
+
+        class_version = 2
+
         finding_id: str
         summary: str
         learning_item_id: str | None
+        on: date
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            recorded_day(state)
 
         def apply(self, audit: Audit) -> None:
             audit.findings[self.finding_id] = Finding(
-                self.finding_id, self.summary, self.learning_item_id
+                self.finding_id, self.summary, self.learning_item_id, self.on
             )
 
     class Completed(Event):
@@ -145,6 +157,13 @@ class Audit(Aggregate):
             )
         if follow_up_of is not None and not follow_up_of.is_completed:
             raise RuleViolation("a follow-up audit is planned from a completed audit")
+        followed = follow_up_of.completed_on if follow_up_of is not None else None
+        planned_on = step_date(
+            command.on,
+            now,
+            framework.timezone,
+            after=[(followed, "the audit it follows up was completed")],
+        )
         return cls._create(
             cls.Planned,
             actor=actor.as_record(),
@@ -152,7 +171,7 @@ class Audit(Aggregate):
             theme=theme,
             planned_for=day,
             reporting_year=reporting_year(day),
-            planned_on=loop.local_date(now, framework.timezone),
+            planned_on=planned_on,
             agency=agency,
             prompted_by=prompted_by,
             follow_up_of=str(follow_up_of.id) if follow_up_of is not None else None,
@@ -167,16 +186,19 @@ class Audit(Aggregate):
         actor: Actor,
         now: datetime,
         learning_item_id: UUID | None = None,
+        timezone: str = loop.DEFAULT_TIMEZONE,
     ) -> str:
         """`learning_item_id` is the item drawn from `command.learning`, when it names one."""
         if self.is_completed:
             raise RuleViolation("a completed audit records no more findings")
+        on = self.finding_date(command.on, now, timezone)
         finding_id = str(uuid4())
         self.trigger_event(
             self.FindingRecorded,
             finding_id=finding_id,
             summary=_required(command.summary, "summary"),
             learning_item_id=str(learning_item_id) if learning_item_id is not None else None,
+            on=on,
             actor=actor.as_record(),
             timestamp=now,
         )
@@ -187,14 +209,17 @@ class Audit(Aggregate):
     ) -> None:
         if self.is_completed:
             raise RuleViolation(f"the audit was completed on {self.completed_on}")
-        day = command.completed_on
-        today = loop.local_date(now, timezone)
-        if day > today:
-            raise InvalidField("completed_on", f"{day} is in the future (today is {today})")
-        if day < self.planned_on:
-            raise InvalidField(
-                "completed_on", f"{day} is before the audit was planned ({self.planned_on})"
-            )
+        last_finding = max((f.on for f in self.findings.values()), default=None)
+        day = step_date(
+            command.completed_on,
+            now,
+            timezone,
+            field="completed_on",
+            after=[
+                (self.planned_on, "the audit was planned"),
+                (last_finding, "its last finding"),
+            ],
+        )
         self.trigger_event(
             self.Completed,
             completed_on=day,
@@ -202,6 +227,10 @@ class Audit(Aggregate):
             actor=actor.as_record(),
             timestamp=now,
         )
+
+    def finding_date(self, given: date | None, now: datetime, timezone: str) -> date:
+        """The day a finding was made: not before the audit was planned, nor in the future."""
+        return step_date(given, now, timezone, after=[(self.planned_on, "the audit was planned")])
 
     @property
     def is_completed(self) -> bool:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import get_args
+from typing import Any, get_args
 
 from eventsourcing.domain import Aggregate
 
@@ -36,6 +36,7 @@ from domain.commands.case_review import (
     ReceiveFinalReport,
     RecordInvolvement,
 )
+from domain.dates import recorded_day, step_date
 from domain.errors import InvalidField, RuleViolation
 from domain.framework import STEPS, CaseReviewRules, Framework
 
@@ -156,9 +157,18 @@ class CaseReview(Aggregate):
             review.steps.setdefault("methodology_chosen", self.chosen_on)
 
     class InvolvementRecorded(Event):
+        """Version 2 adds `on`: version 1 events load as happening on the day recorded."""
+
+        class_version = 2
+
         party: str
         status: str
         note: str
+        on: date
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            recorded_day(state)
 
         def apply(self, review: CaseReview) -> None:
             review.involvement[self.party] = self.status
@@ -261,6 +271,9 @@ class CaseReview(Aggregate):
         """Records the five facts and what they require; answers the requirement's name."""
         if self.decision is not None:
             raise RuleViolation("the criteria cannot be reassessed once the review is decided")
+        assessed_on = step_date(
+            command.on, now, timezone, after=[(self.notified_on, "the review was notified")]
+        )
         outcome = statutory.assess(
             rules.criteria,
             abuse_or_neglect_known_or_suspected=command.abuse_or_neglect_known_or_suspected,
@@ -280,7 +293,7 @@ class CaseReview(Aggregate):
             died_in_custody_or_detained=command.died_in_custody_or_detained,
             outcome=outcome,
             required=required,
-            assessed_on=loop.local_date(now, timezone),
+            assessed_on=assessed_on,
             actor=actor.as_record(),
             timestamp=now,
         )
@@ -304,6 +317,12 @@ class CaseReview(Aggregate):
             raise RuleViolation("assess the criteria before deciding on a review")
         review_type = command.review_type
         rules.check_review_type(review_type)
+        decided_on = step_date(
+            command.on,
+            now,
+            timezone,
+            after=[(self.steps.get("criteria_assessed"), "the criteria were assessed")],
+        )
         rationale = _required(command.rationale, "rationale")
         reason = _optional(command.departure_reason)
         departure = (
@@ -321,7 +340,7 @@ class CaseReview(Aggregate):
             rationale=rationale,
             departure_reason=reason,
             departure=departure,
-            decided_on=loop.local_date(now, timezone),
+            decided_on=decided_on,
             actor=actor.as_record(),
             timestamp=now,
         )
@@ -339,6 +358,7 @@ class CaseReview(Aggregate):
         if self.final_report is not None:
             raise RuleViolation("the methodology cannot change once the final report is received")
         rules.check_method(command.method)
+        chosen_on = step_date(command.on, now, timezone, after=self._since_decision())
         lead = _required(command.lead_reviewer, "lead_reviewer")
         independent = command.lead_reviewer_independent
         if review_type in rules.independent_lead_for and not independent:
@@ -351,24 +371,31 @@ class CaseReview(Aggregate):
             method=command.method,
             lead_reviewer=lead,
             lead_reviewer_independent=independent,
-            chosen_on=loop.local_date(now, timezone),
+            chosen_on=chosen_on,
             actor=actor.as_record(),
             timestamp=now,
         )
 
     def record_involvement(
-        self, command: RecordInvolvement, *, actor: Actor, now: datetime
+        self,
+        command: RecordInvolvement,
+        *,
+        actor: Actor,
+        now: datetime,
+        timezone: str = loop.DEFAULT_TIMEZONE,
     ) -> None:
         self._check_commissioned("record involvement")
         if command.party not in PARTIES:
             raise InvalidField("party", f"expected one of: {', '.join(PARTIES)}")
         if command.status not in INVOLVEMENT_STATUSES:
             raise InvalidField("status", f"expected one of: {', '.join(INVOLVEMENT_STATUSES)}")
+        on = step_date(command.on, now, timezone, after=self._since_decision())
         self.trigger_event(
             self.InvolvementRecorded,
             party=command.party,
             status=command.status,
             note=_optional(command.note) or "",
+            on=on,
             actor=actor.as_record(),
             timestamp=now,
         )
@@ -381,7 +408,9 @@ class CaseReview(Aggregate):
             raise RuleViolation(
                 f"the final report was received on {self.final_report.on.isoformat()}"
             )
-        day = self._fact_date(command.received_on, "received_on", now, timezone)
+        day = step_date(
+            command.received_on, now, timezone, field="received_on", after=self._since_decision()
+        )
         self.trigger_event(
             self.FinalReportReceived,
             received_on=day,
@@ -459,8 +488,8 @@ class CaseReview(Aggregate):
             raise RuleViolation(
                 f"milestone {milestone} was reached on {self.milestones[milestone].isoformat()}"
             )
-        # A milestone may precede the notification (Ofsted told before the Board, say).
-        _not_future(command.reached_on, loop.local_date(now, timezone), "reached_on")
+        # A milestone before the notification would meet a clock before it started.
+        self._fact_date(command.reached_on, "reached_on", now, timezone)
         self.trigger_event(
             self.MilestoneReached,
             milestone=milestone,
@@ -526,6 +555,10 @@ class CaseReview(Aggregate):
         if self.is_closed:
             raise RuleViolation(f"the decision was {NO_REVIEW}: there is no review to {verb} for")
         return self.decision.review_type
+
+    def _since_decision(self) -> list[tuple[date | None, str]]:
+        decided_on = self.decision.decided_on if self.decision is not None else None
+        return [(self.notified_on, "the review was notified"), (decided_on, "it was decided")]
 
     def _check_report(self, verb: str) -> tuple[str, Document]:
         review_type = self._check_commissioned(verb)

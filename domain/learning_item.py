@@ -26,6 +26,7 @@ from domain.commands.learning_item import (
     ReopenItem,
     ReportProgress,
 )
+from domain.dates import After, recorded_day, step_date
 from domain.errors import InvalidField, RuleViolation, UnknownPart
 from domain.framework import Framework, Subgroup
 from domain.indicator import measure_link
@@ -39,7 +40,9 @@ class Action:
     owner: str
     owner_email: str | None
     due: date
+    chosen_on: date
     status: str = loop.NOT_STARTED
+    status_on: date | None = None
 
 
 @dataclass
@@ -48,12 +51,18 @@ class Measure:
     kind: str
     description: str
     review_due: date
+    defined_on: date
     evidence: list[dict[str, Any]] = field(default_factory=list)
     indicator: dict[str, Any] | None = None  # {code, target[, agency]} of the dataset
 
     @property
     def outcome(self) -> str | None:
         return self.evidence[-1]["outcome"] if self.evidence else None
+
+    @property
+    def outcome_on(self) -> date | None:
+        """The day the latest evidence was gathered."""
+        return self.evidence[-1]["on"] if self.evidence else None
 
 
 def _required(value: str, name: str) -> str:
@@ -71,6 +80,17 @@ def _not_before(day: date, identified_on: date, name: str) -> None:
         raise InvalidField(name, f"{day.isoformat()} is before identification ({identified_on})")
 
 
+class _Dated:
+    """An event of a step that happened on a day of its own (`on`, ADR 0040). Version 1 events
+    were recorded before steps carried a date: they load as happening on the day recorded."""
+
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        recorded_day(state)
+
+
 class LearningItem(Aggregate):
     class Event(Aggregate.Event):
         actor: dict[str, str]
@@ -84,41 +104,55 @@ class LearningItem(Aggregate):
         themes: list[str]
         identified_on: date
 
-    class MeansChosen(Event):
+    class MeansChosen(_Dated, Event):
         action_id: str
         means: str
         description: str
         owner: str
         owner_email: str | None
         due: date
+        on: date
 
         def apply(self, item: LearningItem) -> None:
             item.actions[self.action_id] = Action(
-                self.action_id, self.means, self.description, self.owner, self.owner_email, self.due
+                self.action_id,
+                self.means,
+                self.description,
+                self.owner,
+                self.owner_email,
+                self.due,
+                chosen_on=self.on,
             )
 
-    class ProgressReported(Event):
+    class ProgressReported(_Dated, Event):
         action_id: str
         status: str
         note: str
+        on: date
 
         def apply(self, item: LearningItem) -> None:
-            item.actions[self.action_id].status = self.status
+            action = item.actions[self.action_id]
+            action.status, action.status_on = self.status, self.on
 
     class MeasureDefined(Event):
-        """Version 2 adds `indicator`; version 1 events load with none."""
+        """Version 2 adds `indicator`; version 1 events load with none. Version 3 adds `on`."""
 
-        class_version = 2
+        class_version = 3
 
         measure_id: str
         kind: str
         description: str
         review_due: date
         indicator: dict[str, Any] | None
+        on: date
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             state["indicator"] = None
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            recorded_day(state)
 
         def apply(self, item: LearningItem) -> None:
             item.measures[self.measure_id] = Measure(
@@ -126,14 +160,16 @@ class LearningItem(Aggregate):
                 self.kind,
                 self.description,
                 self.review_due,
+                defined_on=self.on,
                 indicator=self.indicator,
             )
 
-    class EvidenceRecorded(Event):
+    class EvidenceRecorded(_Dated, Event):
         measure_id: str
         outcome: str
         summary: str
         reference: str | None
+        on: date
 
         def apply(self, item: LearningItem) -> None:
             item.measures[self.measure_id].evidence.append(
@@ -141,11 +177,12 @@ class LearningItem(Aggregate):
                     "outcome": self.outcome,
                     "summary": self.summary,
                     "reference": self.reference,
+                    "on": self.on,
                     "recorded_at": self.timestamp,
                 }
             )
 
-    class ActionAmended(Event):
+    class ActionAmended(_Dated, Event):
         """A new owner or due date for an action; the previous values stay in history."""
 
         action_id: str
@@ -154,6 +191,7 @@ class LearningItem(Aggregate):
         due: date | None
         previous: dict[str, Any]
         reason: str
+        on: date
 
         def apply(self, item: LearningItem) -> None:
             action = item.actions[self.action_id]
@@ -176,18 +214,23 @@ class LearningItem(Aggregate):
             if self.description is not None:
                 item.description = self.description
 
-    class Closed(Event):
+    class Closed(_Dated, Event):
         summary: str
         override_reason: str | None
+        on: date
 
         def apply(self, item: LearningItem) -> None:
             item.closed_at = self.timestamp
+            item.closed_on = self.on
 
-    class Reopened(Event):
+    class Reopened(_Dated, Event):
         reason: str
+        on: date
 
         def apply(self, item: LearningItem) -> None:
             item.closed_at = None
+            item.closed_on = None
+            item.reopened_on = self.on
 
     def __init__(
         self,
@@ -210,6 +253,8 @@ class LearningItem(Aggregate):
         self.actions: dict[str, Action] = {}
         self.measures: dict[str, Measure] = {}
         self.closed_at: datetime | None = None
+        self.closed_on: date | None = None
+        self.reopened_on: date | None = None
 
     # -- decisions -------------------------------------------------------------------------
 
@@ -218,6 +263,7 @@ class LearningItem(Aggregate):
         cls, framework: Framework, command: IdentifyNeed, *, actor: Actor, now: datetime
     ) -> LearningItem:
         framework.subgroup(command.subgroup).check_source(command.source_kind)
+        identified_on = step_date(command.on, now, framework.timezone)
         themes = {_required(t, "themes").casefold(): t.strip() for t in command.themes}
         return cls._create(
             cls.Identified,
@@ -228,16 +274,25 @@ class LearningItem(Aggregate):
             source_kind=command.source_kind,
             source_reference=_optional(command.source_reference),
             themes=list(themes.values()),
-            identified_on=loop.local_date(now, framework.timezone),
+            identified_on=identified_on,
             timestamp=now,
         )
 
     def choose_means(
-        self, rules: Subgroup, command: ChooseMeans, *, actor: Actor, now: datetime
+        self,
+        rules: Subgroup,
+        command: ChooseMeans,
+        *,
+        actor: Actor,
+        now: datetime,
+        timezone: str = loop.DEFAULT_TIMEZONE,
     ) -> str:
+        """An action; it may be due before today (an action recorded late), never before the
+        need was identified."""
         self._check_open()
         self._check_rules(rules)
         rules.check_means(command.means)
+        on = self._step_date(command.on, now, timezone)
         _not_before(command.due, self.identified_on, "due")
         action_id = str(uuid4())
         self.trigger_event(
@@ -248,33 +303,50 @@ class LearningItem(Aggregate):
             owner=_required(command.owner, "owner"),
             owner_email=command.owner_email,
             due=command.due,
+            on=on,
             actor=actor.as_record(),
             timestamp=now,
         )
         return action_id
 
-    def report_progress(self, command: ReportProgress, *, actor: Actor, now: datetime) -> None:
+    def report_progress(
+        self,
+        command: ReportProgress,
+        *,
+        actor: Actor,
+        now: datetime,
+        timezone: str = loop.DEFAULT_TIMEZONE,
+    ) -> None:
         self._check_open()
-        self._action(command.action_id)
+        action = self._action(command.action_id)
         if command.status not in loop.PROGRESS_STATUSES:
             raise InvalidField("status", f"expected one of: {', '.join(loop.PROGRESS_STATUSES)}")
+        on = self._step_date(command.on, now, timezone, _action_steps(action))
         self.trigger_event(
             self.ProgressReported,
             action_id=command.action_id,
             status=command.status,
             note=command.note.strip(),
+            on=on,
             actor=actor.as_record(),
             timestamp=now,
         )
 
     def define_measure(
-        self, rules: Subgroup, command: DefineMeasure, *, actor: Actor, now: datetime
+        self,
+        rules: Subgroup,
+        command: DefineMeasure,
+        *,
+        actor: Actor,
+        now: datetime,
+        timezone: str = loop.DEFAULT_TIMEZONE,
     ) -> str:
         """A measure; with an `indicator` target the dataset's values record its evidence when
-        they reach the target."""
+        they reach the target (values of quarters that end after the measure's date)."""
         self._check_open()
         self._check_rules(rules)
         rules.check_measure(command.kind)
+        on = self._step_date(command.on, now, timezone)
         _not_before(command.review_due, self.identified_on, "review_due")
         link = measure_link(command.indicator) if command.indicator is not None else None
         measure_id = str(uuid4())
@@ -285,30 +357,50 @@ class LearningItem(Aggregate):
             description=_required(command.description, "description"),
             review_due=command.review_due,
             indicator=link,
+            on=on,
             actor=actor.as_record(),
             timestamp=now,
         )
         return measure_id
 
-    def record_evidence(self, command: RecordEvidence, *, actor: Actor, now: datetime) -> None:
+    def record_evidence(
+        self,
+        command: RecordEvidence,
+        *,
+        actor: Actor,
+        now: datetime,
+        timezone: str = loop.DEFAULT_TIMEZONE,
+    ) -> None:
         self._check_open()
-        self._measure(command.measure_id)
+        measure = self._measure(command.measure_id)
         if command.outcome not in loop.OUTCOMES:
             raise InvalidField("outcome", f"expected one of: {', '.join(loop.OUTCOMES)}")
+        on = self._step_date(
+            command.on, now, timezone, [(measure.defined_on, "the measure was defined")]
+        )
         self.trigger_event(
             self.EvidenceRecorded,
             measure_id=command.measure_id,
             outcome=command.outcome,
             summary=_required(command.summary, "summary"),
             reference=_optional(command.reference),
+            on=on,
             actor=actor.as_record(),
             timestamp=now,
         )
 
-    def amend_action(self, command: AmendAction, *, actor: Actor, now: datetime) -> None:
+    def amend_action(
+        self,
+        command: AmendAction,
+        *,
+        actor: Actor,
+        now: datetime,
+        timezone: str = loop.DEFAULT_TIMEZONE,
+    ) -> None:
         """Reassigns an action (owner, and the owner's email) or moves its due date."""
         self._check_open()
         action = self._action(command.action_id)
+        on = self._step_date(command.on, now, timezone, _action_steps(action))
         owner, due = command.owner, command.due
         if owner is None and due is None:
             raise InvalidField("owner", "an amendment names a new owner or a new due date")
@@ -331,6 +423,7 @@ class LearningItem(Aggregate):
             due=due,
             previous=previous,
             reason=_required(command.reason, "reason"),
+            on=on,
             actor=actor.as_record(),
             timestamp=now,
         )
@@ -358,7 +451,14 @@ class LearningItem(Aggregate):
             timestamp=now,
         )
 
-    def close(self, command: CloseItem, *, actor: Actor, now: datetime) -> None:
+    def close(
+        self,
+        command: CloseItem,
+        *,
+        actor: Actor,
+        now: datetime,
+        timezone: str = loop.DEFAULT_TIMEZONE,
+    ) -> None:
         self._check_open()
         summary = _required(command.summary, "summary")
         override_reason = _optional(command.override_reason)
@@ -369,20 +469,32 @@ class LearningItem(Aggregate):
                 "an item closes only when a measure of effectiveness has 'met' evidence"
                 " (a business manager may close it with an override_reason)"
             )
+        after = [] if override_reason is not None else [self._met_evidence_on()]
+        on = self._step_date(command.on, now, timezone, after)
         self.trigger_event(
             self.Closed,
             summary=summary,
             override_reason=override_reason,
+            on=on,
             actor=actor.as_record(),
             timestamp=now,
         )
 
-    def reopen(self, command: ReopenItem, *, actor: Actor, now: datetime) -> None:
+    def reopen(
+        self,
+        command: ReopenItem,
+        *,
+        actor: Actor,
+        now: datetime,
+        timezone: str = loop.DEFAULT_TIMEZONE,
+    ) -> None:
         if not self.is_closed:
             raise RuleViolation("only a closed item can be reopened")
+        on = step_date(command.on, now, timezone, after=[(self.closed_on, "it was closed")])
         self.trigger_event(
             self.Reopened,
             reason=_required(command.reason, "reason"),
+            on=on,
             actor=actor.as_record(),
             timestamp=now,
         )
@@ -404,6 +516,28 @@ class LearningItem(Aggregate):
     def rag(self, today: date) -> str | None:
         return loop.item_rag(loop.action_rag(a.status, a.due, today) for a in self.actions.values())
 
+    def _step_date(
+        self, given: date | None, now: datetime, timezone: str, after: After = ()
+    ) -> date:
+        """The day a step on this item happened: not before the need was identified (nor the
+        item last reopened), nor before `after`."""
+        return step_date(
+            given,
+            now,
+            timezone,
+            after=[
+                (self.identified_on, "the need was identified"),
+                (self.reopened_on, "the item was reopened"),
+                *after,
+            ],
+        )
+
+    def _met_evidence_on(self) -> tuple[date | None, str]:
+        """The earliest day on which a measure's latest evidence was `met`: a closure needs
+        met evidence gathered by its day."""
+        days = [m.outcome_on for m in self.measures.values() if m.outcome == loop.MET]
+        return min((d for d in days if d is not None), default=None), "the 'met' evidence"
+
     def _check_open(self) -> None:
         if self.is_closed:
             raise RuleViolation("a closed item cannot change; reopen it first")
@@ -423,3 +557,10 @@ class LearningItem(Aggregate):
         if measure_id not in self.measures:
             raise UnknownPart("measure", measure_id)
         return self.measures[measure_id]
+
+
+def _action_steps(action: Action) -> list[tuple[date | None, str]]:
+    return [
+        (action.chosen_on, "the action was chosen"),
+        (action.status_on, "its last progress report"),
+    ]

@@ -77,6 +77,9 @@ def item_rag(action_rags: Iterable[str]) -> str | None:
     return max(open_rags, key=_SEVERITY.__getitem__)
 
 
+DEFAULT_TIMEZONE = "Europe/London"  # the partnership's, unless its framework file names another
+
+
 def local_date(moment: datetime, timezone: str) -> date:
     """The partnership's calendar date at that moment (due dates are local dates)."""
     return moment.astimezone(ZoneInfo(timezone)).date()

@@ -86,14 +86,18 @@ class Audits:
         expected_version: Expected = None,
     ) -> tuple[str, UUID | None]:
         """Records a finding; with `learning` also identifies that learning item, its source
-        reference the audit's id unless the command names one."""
+        reference the audit's id unless the command names one, identified on the day of the
+        finding unless it names its own."""
+        timezone = self.framework.timezone
 
         def decide(audit: Audit, now: datetime) -> tuple[tuple[str, UUID | None], list[Aggregate]]:
             learning = command.learning
+            if learning is not None and learning.on is None:
+                learning = replace(learning, on=audit.finding_date(command.on, now, timezone))
             item = self._identify(audit, actor, learning, now) if learning is not None else None
             item_id = item.id if item is not None else None
             finding_id = audit.record_finding(
-                command, actor=actor, now=now, learning_item_id=item_id
+                command, actor=actor, now=now, learning_item_id=item_id, timezone=timezone
             )
             return (finding_id, item_id), [item] if item is not None else []
 

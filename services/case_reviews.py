@@ -140,7 +140,9 @@ class CaseReviews:
             review_id,
             actor,
             expected_version,
-            lambda review, now: review.record_involvement(command, actor=actor, now=now),
+            lambda review, now: review.record_involvement(
+                command, actor=actor, now=now, timezone=self.timezone
+            ),
         )
 
     def receive_final_report(

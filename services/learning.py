@@ -62,7 +62,11 @@ class LearningItems:
             actor,
             expected_version,
             lambda item, now: item.choose_means(
-                self.framework.subgroup(item.subgroup), command, actor=actor, now=now
+                self.framework.subgroup(item.subgroup),
+                command,
+                actor=actor,
+                now=now,
+                timezone=self.timezone,
             ),
         )
 
@@ -77,7 +81,9 @@ class LearningItems:
             item_id,
             actor,
             expected_version,
-            lambda item, now: item.report_progress(command, actor=actor, now=now),
+            lambda item, now: item.report_progress(
+                command, actor=actor, now=now, timezone=self.timezone
+            ),
         )
 
     def amend_action(
@@ -87,7 +93,9 @@ class LearningItems:
             item_id,
             actor,
             expected_version,
-            lambda item, now: item.amend_action(command, actor=actor, now=now),
+            lambda item, now: item.amend_action(
+                command, actor=actor, now=now, timezone=self.timezone
+            ),
         )
 
     def define_measure(
@@ -102,7 +110,7 @@ class LearningItems:
         def decide(item: LearningItem, now: datetime) -> str:
             linked = replace(command, indicator=self._indicator_target(command.indicator))
             rules = self.framework.subgroup(item.subgroup)
-            return item.define_measure(rules, linked, actor=actor, now=now)
+            return item.define_measure(rules, linked, actor=actor, now=now, timezone=self.timezone)
 
         return self._change(item_id, actor, expected_version, decide)
 
@@ -117,7 +125,9 @@ class LearningItems:
             item_id,
             actor,
             expected_version,
-            lambda item, now: item.record_evidence(command, actor=actor, now=now),
+            lambda item, now: item.record_evidence(
+                command, actor=actor, now=now, timezone=self.timezone
+            ),
         )
 
     def correct(
@@ -137,7 +147,7 @@ class LearningItems:
             item_id,
             actor,
             expected_version,
-            lambda item, now: item.close(command, actor=actor, now=now),
+            lambda item, now: item.close(command, actor=actor, now=now, timezone=self.timezone),
             may=access.may_close,
             verb="close items in",
         )
@@ -149,7 +159,7 @@ class LearningItems:
             item_id,
             actor,
             expected_version,
-            lambda item, now: item.reopen(command, actor=actor, now=now),
+            lambda item, now: item.reopen(command, actor=actor, now=now, timezone=self.timezone),
             may=access.may_close,
             verb="reopen items in",
         )
@@ -165,6 +175,10 @@ class LearningItems:
 
     def today(self) -> date:
         return local_date(self.clock(), self.framework.timezone)
+
+    @property
+    def timezone(self) -> str:
+        return self.framework.timezone
 
     # -- the load -> decide -> save cycle --------------------------------------------------
 

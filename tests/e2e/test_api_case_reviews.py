@@ -135,8 +135,12 @@ class Reviews:
     def decided(self, facts: dict[str, bool] | None = None, **decision: Any) -> dict[str, Any]:
         """A notified review with the criteria assessed and a decision (SCR by default)."""
         review = self.notify()
-        self.step(review["id"], "criteria", facts or SCR_FACTS)
-        body = {"review_type": "serious_case_review", "rationale": "The criteria are met."}
+        self.step(review["id"], "criteria", {**(facts or SCR_FACTS), "on": "2026-04-21"})
+        body = {
+            "review_type": "serious_case_review",
+            "rationale": "The criteria are met.",
+            "on": "2026-04-22",
+        }
         return self.step(review["id"], "decision", {**body, **decision})
 
 
@@ -197,11 +201,16 @@ def test_a_business_manager_takes_a_serious_case_review_from_notification_to_pub
     with unchanged(rid):
         assert_problem(reviews.post(rid, "decision", decision), 409, "criteria")
 
-    response = reviews.post(rid, "criteria", SCR_FACTS)
+    response = reviews.post(rid, "criteria", {**SCR_FACTS, "on": "2026-04-21"})
     assert response.status_code == 201, response.text
     assert response.json()["required"] == "serious_case_review"
     assert response.json()["status"] == "criteria_assessed"
 
+    with unchanged(rid):  # a decision before the criteria were assessed (ADR 0040)
+        early = reviews.post(rid, "decision", {**decision, "on": "2026-04-20"})
+        assert_problem(early, 422, field="on")
+        assert "2026-04-20" in early.text and "2026-04-21" in early.text
+    decision = {**decision, "on": "2026-04-22"}
     response = reviews.post(rid, "decision", decision)
     assert response.status_code == 201, response.text
     assert response.json()["decision"]["review_type"] == "serious_case_review"
@@ -275,7 +284,7 @@ def test_a_business_manager_takes_a_serious_case_review_from_notification_to_pub
     assert published["publication"]["url"] == publication["url"]
 
     clocks = clocks_by_name(published)
-    assert clocks["scr_decision"]["met_on"] == "2026-05-01"  # decided today
+    assert clocks["scr_decision"]["met_on"] == "2026-04-22"  # the day it was decided
     assert clocks["scr_completion"]["met_on"] == "2026-04-29"  # the report's date
     assert clocks["publication"] == {**clocks["publication"], "due": "2026-05-30"}
     assert clocks["publication"]["met_on"] == "2026-05-01"

@@ -1,6 +1,7 @@
 """Each request body builds its command field for field: nothing the client sent is dropped or
 put in the wrong place on the way to the aggregate."""
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -267,3 +268,30 @@ def test_every_body_with_a_command_is_covered():
         and cls.__module__ == module.__name__
     }
     assert bodies == {body for body, *_ in CASES}
+
+
+DATED = [case for case in CASES if "on" in case[0].model_fields]
+
+
+@pytest.mark.parametrize(
+    ("body", "fields", "path", "command"),
+    DATED,
+    ids=[f"{body.__name__}-{type(command).__name__}" for body, _, _, command in DATED],
+)
+def test_a_dated_body_carries_the_day_the_step_happened(body, fields, path, command):
+    built = body.model_validate({**fields, "on": "2026-04-30"}).to_command(*path)
+    assert built == replace(command, on=date(2026, 4, 30))
+
+
+def test_every_step_that_happens_in_the_world_takes_a_day():
+    own_day = {
+        case_reviews.Notification,
+        case_reviews.FinalReport,
+        case_reviews.BoardResponse,
+        case_reviews.Publication,
+        case_reviews.Milestone,
+        audits.AuditCompletion,
+    }
+    not_a_step = {items.Correction, dataset.NewIndicator, dataset.NewValue}
+    undated = {body for body, *_ in CASES} - {body for body, *_ in DATED}
+    assert undated == own_day | not_a_step

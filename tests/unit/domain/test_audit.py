@@ -41,7 +41,9 @@ def given(framework, contributor, now):
         for step in steps:
             if step == "finding":
                 audit.record_finding(
-                    RecordFinding(summary="Drift in plans"), actor=contributor, now=LATER
+                    RecordFinding(summary="Drift in plans", on=date(2024, 9, 10)),
+                    actor=contributor,
+                    now=LATER,
                 )
             elif step == "completed":
                 audit.complete(
@@ -443,3 +445,37 @@ def test_an_audit_is_scheduled_once(contributor, now):
         now=now,
         match="already",
     )
+
+
+# -- the day each step happened (ADR 0040) ----------------------------------------------------
+
+
+def test_an_audit_planned_in_the_past_keeps_the_day_it_was_planned(framework, contributor, now):
+    audit = plan(framework, contributor, now, on=date(2024, 4, 2))
+    assert audit.planned_on == date(2024, 4, 2)
+
+
+def test_planning_on_a_day_in_the_future_is_refused(framework, contributor, now):
+    with pytest.raises(InvalidField, match="2024-06-04 is in the future") as raised:
+        plan(framework, contributor, now, on=date(2024, 6, 4))
+    assert raised.value.field == "on"
+
+
+def test_a_finding_before_the_audit_was_planned_is_refused_naming_both_dates(given, contributor):
+    audit = given()
+    with pytest.raises(InvalidField, match="2024-06-02 is before the audit was planned") as raised:
+        audit.record_finding(
+            RecordFinding(summary="Drift", on=date(2024, 6, 2)), actor=contributor, now=LATER
+        )
+    assert "2024-06-03" in str(raised.value)
+    assert audit.collect_events() == []
+
+
+def test_a_completion_before_the_last_finding_is_refused_naming_both_dates(
+    given, framework, contributor
+):
+    audit = given("finding")
+    with pytest.raises(InvalidField, match="2024-09-09 is before its last finding") as raised:
+        complete(audit, framework, contributor, completed_on=date(2024, 9, 9))
+    assert raised.value.field == "completed_on" and "2024-09-10" in str(raised.value)
+    assert audit.collect_events() == []

@@ -99,31 +99,38 @@ class Scene:
 Step = Callable[[CaseReview, Scene], Any]
 
 
-def criteria(**facts: bool) -> Step:
+ASSESSED, DECIDED, CHOSEN = date(2024, 3, 4), date(2024, 3, 11), date(2024, 3, 18)
+
+
+def criteria(on: date | None = ASSESSED, **facts: bool) -> Step:
     return lambda review, s: review.assess_criteria(
-        s.rules, AssessCriteria(**{**REQUIRED, **facts}), **s.at
+        s.rules, AssessCriteria(**{**REQUIRED, **facts}, on=on), **s.at
     )
 
 
-def decided(review_type: str = SCR, departure_reason: str | None = None) -> Step:
+def decided(
+    review_type: str = SCR, departure_reason: str | None = None, on: date | None = DECIDED
+) -> Step:
     return lambda review, s: review.decide(
         s.rules,
         DecideReview(
             review_type=review_type,
             rationale="Meets Regulation 5(2)",
             departure_reason=departure_reason,
+            on=on,
         ),
         **s.at,
     )
 
 
-def methodology(independent: bool = True) -> Step:
+def methodology(independent: bool = True, on: date | None = CHOSEN) -> Step:
     return lambda review, s: review.choose_methodology(
         s.rules,
         ChooseMethodology(
             method="scie_learning_together",
             lead_reviewer="Dr R. Reviewer",
             lead_reviewer_independent=independent,
+            on=on,
         ),
         **s.at,
     )
@@ -475,7 +482,7 @@ def test_a_new_lead_keeps_the_date_the_methodology_was_first_chosen(given, scene
     scene.now = datetime(2024, 6, 20, 9, tzinfo=UTC)
     choose(review, scene, lead_reviewer="Ms N. Other")()
     assert review.methodology.lead_reviewer == "Ms N. Other"
-    assert review.step_dates()["methodology_chosen"] == date(2024, 6, 3)
+    assert review.step_dates()["methodology_chosen"] == CHOSEN
 
 
 def test_the_methodology_is_fixed_once_the_report_is_in(given, scene):
@@ -686,10 +693,72 @@ def test_a_bad_milestone_is_refused(given, scene, fields, field):
     refused(review, reach(review, scene, **fields), InvalidField, field=field)
 
 
-def test_a_milestone_may_come_before_the_notification(given, scene):
+def test_a_milestone_before_the_notification_is_refused_naming_both_dates(given, scene):
     review = given()
-    reach(review, scene, milestone="scoping_meeting", reached_on=date(2024, 2, 28))()
-    assert review.milestones == {"scoping_meeting": date(2024, 2, 28)}
+    error = refused(
+        review,
+        reach(review, scene, milestone="scoping_meeting", reached_on=date(2024, 2, 28)),
+        InvalidField,
+        field="reached_on",
+    )
+    assert "2024-02-28" in str(error) and "2024-03-01" in str(error)
+
+
+# -- the day each step happened (ADR 0040) ----------------------------------------------------
+
+
+def test_steps_take_the_day_they_happened_not_the_day_they_were_recorded(given, scene):
+    review = given(criteria(), decided(), methodology())
+    assert review.step_dates()["decided"] == DECIDED
+    assert review.decision.decided_on == DECIDED
+    review.record_involvement(
+        RecordInvolvement(party="family", status="invited", on=date(2024, 3, 20)), **scene.at
+    )
+    assert review.collect_events()[-1].on == date(2024, 3, 20)
+
+
+def test_a_step_without_a_date_happened_today(given, scene):
+    review = given(criteria(on=None), decided(on=None))
+    assert review.step_dates()["decided"] == date(2024, 6, 3)
+
+
+@pytest.mark.parametrize(
+    ("steps", "late", "field", "earlier"),
+    [
+        ((), criteria(on=date(2024, 2, 29)), "on", "2024-03-01"),
+        ((criteria(),), decided(on=date(2024, 3, 3)), "on", "2024-03-04"),
+        ((criteria(), decided()), methodology(on=date(2024, 3, 10)), "on", "2024-03-11"),
+        (IN_REVIEW, report(on=date(2024, 3, 10)), "received_on", "2024-03-11"),
+        (REPORTED, response(on=date(2024, 5, 19)), "agreed_on", "2024-05-20"),
+        ((*REPORTED, response()), published(on=date(2024, 5, 27)), "published_on", "2024-05-28"),
+    ],
+    ids=["criteria", "decision", "methodology", "final-report", "response", "publication"],
+)
+def test_a_step_before_the_step_it_depends_on_is_refused_naming_both_dates(
+    given, scene, steps, late, field, earlier
+):
+    review = given(*steps)
+    error = refused(review, lambda: late(review, scene), InvalidField, field=field)
+    assert earlier in str(error)
+
+
+def test_involvement_before_the_decision_is_refused(given, scene):
+    review = given(*IN_REVIEW)
+    command = RecordInvolvement(party="child", status="declined", on=date(2024, 3, 10))
+    error = refused(
+        review, lambda: review.record_involvement(command, **scene.at), InvalidField, field="on"
+    )
+    assert "2024-03-10" in str(error) and "2024-03-11" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("steps", "late"),
+    [((), criteria(on=date(2024, 6, 4))), ((criteria(),), decided(on=date(2024, 6, 4)))],
+    ids=["criteria", "decision"],
+)
+def test_a_step_in_the_future_is_refused(given, scene, steps, late):
+    review = given(*steps)
+    refused(review, lambda: late(review, scene), InvalidField, field="on", match="future")
 
 
 def test_a_milestone_is_reached_once(given, scene):
@@ -732,9 +801,9 @@ def test_status_and_step_dates_follow_the_review_to_publication(given, scene):
     reach(review, scene)()
     assert review.step_dates() == {
         "notified": NOTIFIED,
-        "criteria_assessed": date(2024, 6, 3),
-        "decided": date(2024, 6, 3),
-        "methodology_chosen": date(2024, 6, 3),
+        "criteria_assessed": ASSESSED,
+        "decided": DECIDED,
+        "methodology_chosen": CHOSEN,
         "final_report_received": date(2024, 5, 20),
         "board_response_agreed": date(2024, 5, 28),
         "published": date(2024, 6, 1),
