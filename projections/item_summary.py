@@ -51,6 +51,8 @@ def _means_chosen(doc: Doc, data: dict[str, Any], event: Any) -> Doc:
         "owner_email": data["owner_email"],
         "due": data["due"],
         "status": loop.NOT_STARTED,
+        "chosen_on": jsonable(data.get("on")),
+        "status_on": None,
         "chosen_at": jsonable(event.timestamp),
         "completed_at": None,
     }
@@ -61,7 +63,12 @@ def _means_chosen(doc: Doc, data: dict[str, Any], event: Any) -> Doc:
 def _progress_reported(doc: Doc, data: dict[str, Any], event: Any) -> Doc:
     completed_at = jsonable(event.timestamp) if data["status"] == loop.COMPLETE else None
     doc["actions"] = [
-        {**a, "status": data["status"], "completed_at": completed_at}
+        {
+            **a,
+            "status": data["status"],
+            "status_on": jsonable(data.get("on")),
+            "completed_at": completed_at,
+        }
         if a["id"] == data["action_id"]
         else a
         for a in doc["actions"]
@@ -78,6 +85,7 @@ def _measure_defined(doc: Doc, data: dict[str, Any], event: Any) -> Doc:
         "indicator": data.get("indicator"),
         "outcome": None,
         "evidence": [],
+        "defined_on": jsonable(data.get("on")),
         "defined_at": jsonable(event.timestamp),
     }
     doc["measures"] = [*doc["measures"], measure]
@@ -89,6 +97,7 @@ def _evidence_recorded(doc: Doc, data: dict[str, Any], event: Any) -> Doc:
         "outcome": data["outcome"],
         "summary": data["summary"],
         "reference": data["reference"],
+        "on": jsonable(data.get("on")),
         "recorded_at": jsonable(event.timestamp),
         "recorded_by": actor_of(event),
     }
@@ -120,7 +129,11 @@ def _corrected(doc: Doc, data: dict[str, Any], event: Any) -> Doc:
 
 def _closed(doc: Doc, data: dict[str, Any], event: Any) -> Doc:
     doc["closed_at"] = jsonable(event.timestamp)
-    doc["closure"] = {"summary": data["summary"], "override_reason": data["override_reason"]}
+    doc["closure"] = {
+        "summary": data["summary"],
+        "override_reason": data["override_reason"],
+        "on": jsonable(data.get("on")),
+    }
     return doc
 
 
