@@ -39,18 +39,16 @@ def import_action_plan(
     problems += more
     if not problems and not items:
         problems.append(Problem(1, None, f"{path.name} has no rows below its header"))
-    if problems:  # the rows' own problems first: deciding on half an item says little more
-        raise PlanRefused(_sorted(problems))
-    if dry_run:
+    if problems or dry_run:  # every row is decided too, so that one run names every problem
         outcome = plans.check(actor, items, sha256)
-    else:
-        try:
-            return plans.record(actor, items, sha256, path.name)
-        except PlanRefused as refused:
-            raise PlanRefused(_sorted(refused.problems)) from None
-    if outcome.problems:
-        raise PlanRefused(_sorted(outcome.problems))
-    return outcome
+        problems += [p for p in outcome.problems if p not in problems]
+        if problems:
+            raise PlanRefused(_sorted(problems))
+        return outcome
+    try:
+        return plans.record(actor, items, sha256, path.name)
+    except PlanRefused as refused:
+        raise PlanRefused(_sorted(refused.problems)) from None
 
 
 def _sorted(problems: list[Problem]) -> list[Problem]:

@@ -419,3 +419,33 @@ def contributor_token(tmp_path: Path) -> Callable[[str], str]:
         return done.stdout.strip().splitlines()[-1]
 
     return add
+
+
+@pytest.fixture
+def libreoffice(tmp_path: Any) -> Any:
+    """Converts a file with LibreOffice headless (Debian's libreoffice-calc, which `make test`
+    installs when missing): `libreoffice(path, "xlsx")` -> the converted file. A CSV is read as
+    UTF-8, comma-separated."""
+    import shutil
+    import subprocess
+
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        if os.environ.get("CI"):
+            pytest.fail("soffice is missing: `make libreoffice` installs libreoffice-calc")
+        pytest.skip("soffice is missing: `make libreoffice` installs libreoffice-calc")
+    profile = tmp_path / "libreoffice-profile"
+
+    def convert(path: Any, to: str) -> Any:
+        out = tmp_path / f"converted-{to}"
+        out.mkdir(exist_ok=True)
+        args = [soffice, f"-env:UserInstallation=file://{profile}", "--headless"]
+        if str(path).endswith(".csv"):
+            args.append("--infilter=CSV:44,34,76,1,,2057")  # comma, quote, UTF-8, line 1, en-GB
+        args += ["--convert-to", to, "--outdir", str(out), str(path)]
+        subprocess.run(args, check=True, capture_output=True, timeout=180)
+        converted = out / f"{path.stem}.{to.split(':')[0]}"
+        assert converted.exists(), f"LibreOffice wrote no {converted.name}"
+        return converted
+
+    return convert
