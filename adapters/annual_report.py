@@ -7,7 +7,7 @@ from typing import Any
 
 from adapters.handle import Learnloop
 from domain.errors import InvalidField
-from projections.annual_report import annual_report
+from projections.reports.annual import annual_report
 
 FORMATS = {
     "json": "application/json",

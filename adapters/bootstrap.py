@@ -16,15 +16,14 @@ from adapters.persistence.idempotency import IdempotencyKeys
 from adapters.persistence.users import Users
 from adapters.persistence.web_sessions import SessionTable
 from adapters.reminders import build_reminders
+from adapters.sessions import Sessions
 from adapters.settings import Settings
 from adapters.shared_projection import SharedProjection
-from adapters.web.sessions import Sessions
 from domain.framework import Framework
-from projections.dataset_view import IndicatorMeasures
 from projections.projector import Projector
-from projections.queries import ReadModels
-from projections.reminder_sources import ReminderSources
-from projections.views import default_views
+from projections.read import ReadModels
+from projections.registry import default_views
+from projections.sources import IndicatorMeasures, ReminderSources
 from services.audits import Audits
 from services.case_reviews import CaseReviews
 from services.dataset import Dataset

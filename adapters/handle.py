@@ -13,12 +13,12 @@ from datetime import UTC, datetime
 from adapters.persistence.database import Store
 from adapters.persistence.idempotency import IdempotencyKeys
 from adapters.persistence.users import Users
+from adapters.sessions import Sessions
 from adapters.settings import Settings
 from adapters.shared_projection import SharedProjection
-from adapters.web.sessions import Sessions
 from domain.framework import Framework
 from projections.projector import Projector
-from projections.queries import ReadModels
+from projections.read import ReadModels
 from services.audits import Audits
 from services.case_reviews import CaseReviews
 from services.dataset import Dataset

@@ -12,7 +12,7 @@ from adapters.persistence.users import Users
 from adapters.settings import Settings
 from domain.framework import Framework
 from domain.reminder import Reminder
-from projections.reminder_sources import ReminderSources
+from projections.sources import ReminderSources
 from services.event_log import EventLog
 from services.reminders import Reminders
 

@@ -40,7 +40,19 @@ class Settings(BaseSettings):
     reminder_sweep_minutes: float = 15.0
     reminder_delivery_seconds: float = 60.0
     max_body_bytes: int = 1024 * 1024  # a request body over this is refused with 413
-    rate_limit_per_minute: int = 600  # requests per API token per minute; 0 disables
+    rate_limit_per_minute: int = 600  # requests per user per minute; 0 disables
+    # The HTTP edge (ADR 0030). Anonymous requests are limited per client address; failed
+    # authentications per client; the server bounds what one connection may cost.
+    anonymous_rate_limit_per_minute: int = 300  # per client address; 0 disables
+    auth_failures_per_minute: int = 10  # unknown tokens per client address before 429
+    trusted_proxies: str = "127.0.0.1,::1"  # addresses/networks whose X-Forwarded-* count
+    max_request_line_bytes: int = 8 * 1024  # longer: 414
+    max_header_bytes: int = 16 * 1024  # request line and headers together; more: 431
+    header_timeout_seconds: float = 10.0  # a request's head not complete by then: closed
+    body_timeout_seconds: float = 30.0  # a request's body not complete by then: 408
+    keep_alive_seconds: float = 5.0  # an idle keep-alive connection is closed after this
+    max_connections: int = 256  # per process; beyond, 503
+    max_validation_errors: int = 20  # a 422 names at most this many errors
 
     # Web pages (ADR 0016). Without a secret, the first process stores a random one in the
     # database and every process uses it. The assets default to the repository's node_modules.

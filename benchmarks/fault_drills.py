@@ -55,7 +55,7 @@ from adapters.persistence.integrity import verify as verify_chain
 from adapters.settings import Settings
 from projections import schema
 from projections.projector import Projector
-from projections.views import default_views
+from projections.registry import default_views
 
 SUBGROUP = "serious-case-review"
 SOURCE = "local_serious_case_review"

@@ -57,8 +57,12 @@ from domain.commands.learning_item import (
 from domain.framework import Framework
 from domain.learning_item import LearningItem
 from domain.reporting_year import year_bounds
-from projections import report_sections, schema
-from projections.annual_report import documents_as_at, year_end_position
+from projections.documents import documents_as_at
+from projections.reports import sections as report_sections
+from projections.reports.annual import year_end_position
+from projections.views.audits import audit_versions
+from projections.views.case_reviews import case_review_versions
+from projections.views.items import item_versions
 
 REPORT_YEAR = 2026
 HISTORY_FROM = 2017
@@ -202,11 +206,11 @@ def _phases(ll: Learnloop, report: dict[str, Any]) -> dict[str, float]:
             return tuple(
                 documents_as_at(conn, table, upto, start, end)
                 for table, upto in (
-                    (schema.item_versions, at),
-                    (schema.case_review_versions, position),
-                    (schema.case_review_versions, at),
-                    (schema.audit_versions, position),
-                    (schema.audit_versions, at),
+                    (item_versions, at),
+                    (case_review_versions, position),
+                    (case_review_versions, at),
+                    (audit_versions, position),
+                    (audit_versions, at),
                 )
             )
 

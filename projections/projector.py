@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from eventsourcing.persistence import ApplicationRecorder
 
 from projections import schema
+from projections.documents import View
 from projections.rebuild import deferred_indexes, relaxed_durability
-from projections.views import View
 
 Decode = Callable[[Any], Any]
 Progress = Callable[[int, int], None]  # (position every view has reached, positions recorded)

@@ -31,6 +31,7 @@ def serve(
     import uvicorn
 
     from adapters.http.app import create_app
+    from adapters.http.server import uvicorn_options
     from adapters.logging import configure_logging
 
     settings = store.settings_from(
@@ -46,7 +47,14 @@ def serve(
         return
     try:
         app = create_app(settings, learnloop=ll)
-        uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
+        uvicorn.run(
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_config=None,
+            access_log=False,
+            **uvicorn_options(settings),
+        )
     finally:
         ll.close()
 
@@ -58,6 +66,8 @@ def _serve_workers(settings: Settings) -> None:
 
     import uvicorn
 
+    from adapters.http.server import uvicorn_options
+
     os.environ.update(worker_environment(settings))
     uvicorn.run(
         "adapters.http.worker:create_worker_app",
@@ -67,6 +77,7 @@ def _serve_workers(settings: Settings) -> None:
         port=settings.port,
         log_config=None,
         access_log=False,
+        **uvicorn_options(settings),
     )
 
 

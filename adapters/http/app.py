@@ -11,9 +11,8 @@ from fastapi.responses import JSONResponse
 
 from adapters.bootstrap import bootstrap
 from adapters.handle import Clock, Learnloop, system_clock
-from adapters.http import limits, problems
-from adapters.http.idempotency import Idempotency
-from adapters.http.request_id import RequestId
+from adapters.http import problems
+from adapters.http.edge import Edge
 from adapters.http.routes import (
     audits,
     case_reviews,
@@ -61,10 +60,9 @@ def create_app(
         "identification -> improvement -> effectiveness, as immutable events.",
         lifespan=lifespan,
     )
-    problems.install(app)
-    app.add_middleware(Idempotency)  # inside RequestId: a replay gets its own request id
-    app.add_middleware(limits.Limits, settings=settings, clock=clock)  # 429, 413
-    app.add_middleware(RequestId)
+    problems.install(app, settings.max_validation_errors)
+    # one ASGI layer: request id, proxies, authentication, limits, idempotency, headers
+    app.add_middleware(Edge, settings=settings, clock=clock, policy=web.page_policy())
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> Any:

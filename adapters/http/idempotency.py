@@ -5,7 +5,8 @@ true`) and records nothing new; the same key with another request is 422; while 
 still running, 409. The user is the SHA-256 of the bearer token; the request's fingerprint is the
 SHA-256 of its method, path, query, If-Match and body. A response below 500 is kept (a refusal is
 deterministic and replays too); after a 5xx or a crash the key is released so a retry runs again.
-A request without a bearer token passes through untouched (it is refused with 401 anyway).
+The edge (ADR 0030) calls `run` only once the caller is authenticated: an unauthenticated request
+is refused before anything is written for it.
 """
 
 from __future__ import annotations
@@ -39,133 +40,96 @@ def parse_key(raw: bytes) -> str | None:
     return value if _VALID.match(value) else None
 
 
-def _bearer(headers: list[tuple[bytes, bytes]]) -> str | None:
-    for name, value in headers:
-        if name == b"authorization":
-            scheme, _, token = value.decode("latin-1").strip().partition(" ")
-            if scheme.lower() == "bearer" and token.strip():
-                return token.strip()
-    return None
+INVALID = (
+    "Idempotency-Key: one key of 1 to 255 printable ASCII characters",
+    [{"field": "Idempotency-Key", "message": "1 to 255 printable ASCII characters"}],
+)
 
 
-class Idempotency:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+def given_key(headers: list[tuple[bytes, bytes]]) -> str | bool | None:
+    """False when the request names no key; None when it names a bad one (or two); the key."""
+    given = [value for name, value in headers if name == HEADER]
+    if not given:
+        return False
+    return parse_key(given[0]) if len(given) == 1 else None
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST":
-            await self.app(scope, receive, send)
-            return
-        headers: list[tuple[bytes, bytes]] = scope["headers"]
-        given = [value for name, value in headers if name == HEADER]
-        if not given:
-            await self.app(scope, receive, send)
-            return
-        key = parse_key(given[0]) if len(given) == 1 else None
-        if key is None:
+
+async def run(
+    app: ASGIApp,
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    key: str,
+    user_hash: str,
+    body: bytes,
+) -> None:
+    """Runs an authenticated POST under its key; `receive` replays `body`, already read."""
+    fingerprint = _fingerprint(scope, body)
+    ll: Learnloop = scope["app"].state.learnloop
+    store = ll.idempotency
+
+    def claim() -> Any:
+        return store.claim(user_hash, key, fingerprint, ll.log.recorder.max_notification_id())
+
+    recorded = await run_in_threadpool(claim)
+    if recorded is not None:
+        if recorded.fingerprint != fingerprint:
             refusal = problem(
                 422,
-                "Invalid request",
-                "Idempotency-Key: one key of 1 to 255 printable ASCII characters",
-                [{"field": "Idempotency-Key", "message": "1 to 255 printable ASCII characters"}],
+                "Idempotency-Key reused",
+                "Idempotency-Key reused with another request; use a new key",
             )
-            await refusal(scope, receive, send)
+        elif recorded.status != DONE:
+            refusal = problem(
+                409,
+                "Request in progress",
+                "a request with this Idempotency-Key is still in progress; retry later",
+                headers={"Retry-After": "1"},
+            )
+        else:
+            await _replay(send, recorded.response_status, recorded.response_headers or [])
+            await send({"type": "http.response.body", "body": recorded.response_body or b""})
             return
-        token = _bearer(headers)
-        if token is None:
-            await self.app(scope, receive, send)
-            return
-        await self._run(scope, receive, send, key, hashlib.sha256(token.encode()).hexdigest())
+        await refusal(scope, receive, send)
+        return
 
-    async def _run(
-        self, scope: Scope, receive: Receive, send: Send, key: str, user_hash: str
-    ) -> None:
-        body, receive = await _buffer(receive)
-        fingerprint = _fingerprint(scope, body)
-        ll: Learnloop = scope["app"].state.learnloop
-        store = ll.idempotency
-
-        def claim() -> Any:
-            return store.claim(user_hash, key, fingerprint, ll.log.recorder.max_notification_id())
-
-        recorded = await run_in_threadpool(claim)
-        if recorded is not None:
-            if recorded.fingerprint != fingerprint:
-                refusal = problem(
-                    422,
-                    "Idempotency-Key reused",
-                    "Idempotency-Key reused with another request; use a new key",
-                )
-            elif recorded.status != DONE:
-                refusal = problem(
-                    409,
-                    "Request in progress",
-                    "a request with this Idempotency-Key is still in progress; retry later",
-                    headers={"Retry-After": "1"},
-                )
-            else:
-                await _replay(send, recorded.response_status, recorded.response_headers or [])
-                await send({"type": "http.response.body", "body": recorded.response_body or b""})
-                return
-            await refusal(scope, receive, send)
-            return
-
-        started: dict[str, Any] = {}
-        chunks: list[bytes] = []
-
-        async def capture(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                started["status"] = message["status"]
-                started["headers"] = [
-                    [name.decode("latin-1"), value.decode("latin-1")]
-                    for name, value in message.get("headers", [])
-                ]
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-            await send(message)
-
-        try:
-            await self.app(scope, receive, capture)
-        except BaseException:
-            with anyio.CancelScope(shield=True):
-                await run_in_threadpool(store.release, user_hash, key)
-            raise
-        status = started.get("status", 500)
-        with anyio.CancelScope(shield=True):
-            if status >= 500:
-                await run_in_threadpool(store.release, user_hash, key)
-                return
-
-            def complete() -> None:
-                store.complete(
-                    user_hash,
-                    key,
-                    status,
-                    started["headers"],
-                    b"".join(chunks),
-                    ll.log.recorder.max_notification_id(),
-                )
-
-            await run_in_threadpool(complete)
-
-
-async def _buffer(receive: Receive) -> tuple[bytes, Receive]:
-    """Reads the whole request body, and a `receive` that hands it to the app again."""
+    started: dict[str, Any] = {}
     chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    body = b"".join(chunks)
-    pending = [{"type": "http.request", "body": body, "more_body": False}]
 
-    async def replay() -> Message:
-        return pending.pop() if pending else await receive()
+    async def capture(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            started["status"] = message["status"]
+            started["headers"] = [
+                [name.decode("latin-1"), value.decode("latin-1")]
+                for name, value in message.get("headers", [])
+            ]
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+        await send(message)
 
-    return body, replay
+    try:
+        await app(scope, receive, capture)
+    except BaseException:
+        with anyio.CancelScope(shield=True):
+            await run_in_threadpool(store.release, user_hash, key)
+        raise
+    status = started.get("status", 500)
+    with anyio.CancelScope(shield=True):
+        if status >= 500:
+            await run_in_threadpool(store.release, user_hash, key)
+            return
+
+        def complete() -> None:
+            store.complete(
+                user_hash,
+                key,
+                status,
+                started["headers"],
+                b"".join(chunks),
+                ll.log.recorder.max_notification_id(),
+            )
+
+        await run_in_threadpool(complete)
 
 
 def _fingerprint(scope: Scope, body: bytes) -> str:

@@ -1,30 +1,26 @@
-"""Request limits, as one pure ASGI middleware in front of the routes:
+"""What one caller may spend, for the HTTP edge (`adapters/http/edge.py`, ADR 0030):
 
-- per-token rate limiting: a token bucket per API token (keyed by the token's SHA-256, never the
-  token itself) holding `rate_limit_per_minute` requests and refilling at that rate; an empty
-  bucket answers 429 with `Retry-After` (whole seconds until a request is allowed again).
-  `rate_limit_per_minute = 0` turns it off. Requests without a bearer token are not counted:
-  they are refused with 401 before they reach anything costly.
-- request size: a body over `max_body_bytes` answers 413 (by its Content-Length before a byte is
-  read, or while it is read when it is sent chunked).
+- token buckets, one per key (a user, or a client address for anonymous calls and for failed
+  authentications), `per_minute` deep and refilling at that rate; an empty bucket tells how long
+  to wait (the edge answers 429 with `Retry-After` in whole seconds);
+- the request body, read whole up to `max_bytes` (413 beyond, by its Content-Length before a byte
+  is read, or while it is read when chunked) and within `timeout` seconds (408 beyond).
 
-Both answer RFC 9457 problem details. The clock is injectable: the app's clock (a test moves it
-and the bucket refills without sleeping); with the system clock, a monotonic clock is used.
+The clock is injectable: the app's clock (a test moves it and the bucket refills without
+sleeping); with the system clock, a monotonic clock is used.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+import anyio
+from starlette.types import Message, Receive
 
 from adapters.handle import Clock, system_clock
-from adapters.http.problems import problem
-from adapters.settings import Settings
 
 METHODS_WITH_BODY = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 MAX_BUCKETS = 10_000
@@ -61,6 +57,14 @@ class TokenBuckets:
             return 0.0
         return (1.0 - bucket.tokens) / self.rate
 
+    def wait(self, key: str) -> float:
+        """The seconds until `key` may spend again (0 when it may now), spending nothing."""
+        bucket = self.buckets.get(key)
+        if bucket is None:
+            return 0.0
+        tokens = bucket.tokens + max(0.0, self.now() - bucket.updated) * self.rate
+        return 0.0 if tokens >= 1.0 else (1.0 - tokens) / self.rate
+
     def _forget_full(self, now: float) -> None:
         """Drops the buckets that have refilled (forgetting them changes nothing), and the
         oldest half when that is not enough."""
@@ -72,76 +76,60 @@ class TokenBuckets:
                 del self.buckets[key]
 
 
-class _TooLarge(Exception):
+def monotonic_of(clock: Clock | None) -> Callable[[], float]:
+    """Seconds from the app's clock when a test injected one, else `time.monotonic`."""
+    if clock is None or clock is system_clock:
+        return time.monotonic
+    return lambda: clock().timestamp()
+
+
+def buckets(per_minute: int, now: Callable[[], float]) -> TokenBuckets | None:
+    """The buckets at `per_minute`, or None when 0 turns the limit off."""
+    return TokenBuckets(per_minute, now) if per_minute > 0 else None
+
+
+def retry_after(wait: float) -> int:
+    return max(1, math.ceil(wait))
+
+
+class TooLarge(Exception):
     pass
 
 
-class Limits:
-    def __init__(self, app: ASGIApp, settings: Settings, clock: Clock | None = None) -> None:
-        self.app = app
-        self.max_body_bytes = settings.max_body_bytes
-        now: Callable[[], float]
-        if clock is None or clock is system_clock:
-            now = time.monotonic
-        else:
-            now = lambda: clock().timestamp()  # noqa: E731
-        per_minute = settings.rate_limit_per_minute
-        self.buckets = TokenBuckets(per_minute, now) if per_minute > 0 else None
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        headers = dict(scope["headers"])
-        if self.buckets is not None:
-            token = _bearer(headers.get(b"authorization", b""))
-            if token is not None:
-                wait = self.buckets.take(hashlib.sha256(token).hexdigest())
-                if wait > 0:
-                    seconds = max(1, math.ceil(wait))
-                    detail = f"too many requests with this token; retry after {seconds} s"
-                    response = problem(
-                        429, "Too many requests", detail, headers={"Retry-After": str(seconds)}
-                    )
-                    await response(scope, receive, send)
-                    return
-        if scope["method"] in METHODS_WITH_BODY:
-            try:
-                receive = await self._bounded_body(headers, receive)
-            except _TooLarge:
-                detail = f"the request body is larger than {self.max_body_bytes} bytes"
-                await problem(413, "Content too large", detail)(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
-
-    async def _bounded_body(self, headers: dict[bytes, bytes], receive: Receive) -> Receive:
-        """Reads the whole body (at most `max_body_bytes`) and hands back a receive that
-        replays it; raises _TooLarge as soon as it is known to be over."""
-        length = headers.get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
-            raise _TooLarge
-        messages: list[Message] = []
-        size = 0
-        while True:
-            message = await receive()
-            messages.append(message)
-            if message["type"] != "http.request":
-                break
-            size += len(message.get("body", b""))
-            if size > self.max_body_bytes:
-                raise _TooLarge
-            if not message.get("more_body", False):
-                break
-
-        async def replay() -> Message:
-            if messages:
-                return messages.pop(0)
-            return await receive()
-
-        return replay
+class TooSlow(Exception):
+    pass
 
 
-def _bearer(value: bytes) -> bytes | None:
-    scheme, _, token = value.partition(b" ")
-    token = token.strip()
-    return token if scheme.lower() == b"bearer" and token else None
+async def read_body(
+    headers: list[tuple[bytes, bytes]], receive: Receive, max_bytes: int, timeout: float
+) -> tuple[bytes, Receive]:
+    """The whole body (raises TooLarge or TooSlow), and a receive that replays it."""
+    length = next((value for name, value in headers if name == b"content-length"), None)
+    if length is not None and length.isdigit() and int(length) > max_bytes:
+        raise TooLarge
+    chunks: list[bytes] = []
+    size = 0
+    other: list[Message] = []
+    try:
+        with anyio.fail_after(timeout):
+            while True:
+                message = await receive()
+                if message["type"] != "http.request":
+                    other.append(message)  # a disconnect: the app sees it after the body
+                    break
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > max_bytes:
+                    raise TooLarge
+                chunks.append(chunk)
+                if not message.get("more_body", False):
+                    break
+    except TimeoutError:
+        raise TooSlow from None
+    body = b"".join(chunks)
+    pending: list[Message] = [{"type": "http.request", "body": body, "more_body": False}, *other]
+
+    async def replay() -> Message:
+        return pending.pop(0) if pending else await receive()
+
+    return body, replay

@@ -84,14 +84,23 @@ def _field(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
-def install(app: FastAPI) -> None:
+def _error(e: Any) -> dict[str, str]:
+    if e.get("type") == "json_invalid":  # its location is a byte offset, not a field
+        return {"field": "body", "message": "the body is not valid JSON"}
+    return {"field": _field(e["loc"]), "message": e["msg"].removeprefix("Value error, ")}
+
+
+def install(app: FastAPI, max_errors: int = 20) -> None:
+    """`max_errors`: a 422 names at most this many (a body of 60,000 unknown keys is not
+    answered with 60,000 errors); `detail` says how many more there were."""
+
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"field": _field(e["loc"]), "message": e["msg"].removeprefix("Value error, ")}
-            for e in exc.errors()
-        ]
+        found = exc.errors()
+        errors = [_error(e) for e in found[:max_errors]]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        if len(found) > max_errors:
+            detail += f"; and {len(found) - max_errors} more"
         return problem(422, "Invalid request", detail, errors)
 
     @app.exception_handler(InvalidField)

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from adapters.spreadsheets.write import Table
 from domain.action_plan import COLUMNS
 from domain.framework import Framework
-from projections.queries import AuditFilter, ReadModels
+from projections.read import AuditFilter, ReadModels
 
 KINDS = ("action-plan", "loop", "follow-ups", "audit-trail")
 PLAN_LABELS = (

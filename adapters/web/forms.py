@@ -22,8 +22,8 @@ from pydantic import ValidationError
 
 from adapters.persistence.idempotency import DONE
 from adapters.persistence.users import token_hash
+from adapters.sessions import csrf_ok
 from adapters.web.pages import HEADERS, Visit, WebError, visit
-from adapters.web.sessions import csrf_ok
 from domain.errors import InvalidField, RuleViolation
 from services.errors import VersionMismatch
 

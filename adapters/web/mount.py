@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 
+from adapters.http import security_headers
 from adapters.settings import Settings
 from adapters.web import pages
 from adapters.web.routes import (
@@ -52,3 +53,8 @@ def _mount_assets(app: FastAPI, dist: Path) -> None:
         return
     app.mount("/assets/govuk", StaticFiles(directory=dist), name="govuk-frontend")
     app.mount("/assets", StaticFiles(directory=dist / "assets"), name="govuk-assets")
+
+
+def page_policy() -> str:
+    """The pages' Content-Security-Policy, allowing the templates' inline scripts by hash."""
+    return security_headers.page_policy(*security_headers.inline_hashes(pages.TEMPLATES))

@@ -17,8 +17,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from adapters.handle import Learnloop
+from adapters.http.edge import note_actor
+from adapters.sessions import COOKIE, SIGN_IN_COOKIE, Session, Sessions
 from adapters.web import text
-from adapters.web.sessions import COOKIE, Session, Sessions
 from domain import access
 from domain.actor import Actor
 from domain.errors import UnknownPart
@@ -98,6 +99,7 @@ def visit(request: Request) -> Visit:
         target = request.url.path if request.method == "GET" else "/"
         raise SignInRequired(target, expired=COOKIE in request.cookies)
     structlog.contextvars.bind_contextvars(actor_id=actor.id, actor_role=actor.role)
+    note_actor(request.scope, actor)  # the edge's log line of this request names them too
     if not access.may_read_learning(actor):
         raise WebError(403, "You cannot use these pages", f"An {actor.role} reads no learning.")
     return Visit(ll, session, actor)
@@ -119,7 +121,7 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> HT
         .render(
             request_path=request.url.path,
             actor=v.actor if v else None,
-            csrf=session.csrf if session else "",
+            csrf=context.pop("csrf", None) or (session.csrf if session else ""),
             flash=flash,
             **context,
         )
@@ -127,10 +129,21 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> HT
     return HTMLResponse(page, status_code=status, headers=HEADERS)
 
 
-def set_cookie(request: Request, response: Response, session: Session) -> None:
+def set_cookie(
+    request: Request, response: Response, session: Session | None, sign_in: str | None = None
+) -> None:
+    """The session's cookie; or, before sign-in, the signed nonce of the sign-in form."""
+    name, value = (
+        (COOKIE, sessions(request).cookie_value(session))
+        if session
+        else (
+            SIGN_IN_COOKIE,
+            sign_in or "",
+        )
+    )
     response.set_cookie(
-        COOKIE,
-        sessions(request).cookie_value(session),
+        name,
+        value,
         httponly=True,
         samesite="strict",
         secure=request.url.scheme == "https",

@@ -12,8 +12,9 @@ from fastapi.testclient import TestClient
 
 from adapters.http.app import create_app
 from adapters.http.routes import dataset
-from projections.dataset_view import IndicatorMeasures, IndicatorView
 from projections.projector import Projector
+from projections.sources import IndicatorMeasures
+from projections.views.indicators import IndicatorView
 from services.dataset import Dataset
 
 BASE = "/api/v1"

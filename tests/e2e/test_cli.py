@@ -30,7 +30,7 @@ from domain.commands.learning_item import (
     RecordEvidence,
     ReportProgress,
 )
-from projections.queries import AuditFilter
+from projections.read import AuditFilter
 
 LEARNLOOP = Path(sys.executable).parent / "learnloop"
 SCR = "serious-case-review"

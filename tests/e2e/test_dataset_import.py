@@ -16,9 +16,9 @@ from adapters.cli.main import main
 from adapters.settings import Settings
 from domain.commands.indicator import DefineIndicator
 from domain.commands.learning_item import DefineMeasure, IdentifyNeed, IndicatorTarget
-from projections import dataset_view
-from projections.dataset_view import IndicatorMeasures, IndicatorView
 from projections.projector import Projector
+from projections.sources import IndicatorMeasures
+from projections.views.indicators import IndicatorView
 from services.dataset import Dataset
 
 SCR = "serious-case-review"
@@ -76,7 +76,7 @@ def values(ll) -> list[tuple[str, str, str, float]]:
     return [
         (code, v["period"], v["agency"], v["value"])
         for code in ("CP-01", "EHA-03")
-        for v in dataset_view.indicator(ll.store.engine, code)["values"]
+        for v in ll.read_models.indicator(code)["values"]
     ]
 
 
@@ -143,7 +143,7 @@ def test_a_csv_file_records_every_row_and_meets_the_measures_it_reaches(ll, run,
     assert result.output.splitlines()[-1] == "2"
     assert "evidence recorded for 1 measure(s), 1 met" in result.output
     assert values(ll) == [("CP-01", "2026-Q1", POLICE, 38.0), ("EHA-03", "2026-Q1", HEALTH, 120.0)]
-    doc = dataset_view.indicator(ll.store.engine, "CP-01")
+    doc = ll.read_models.indicator("CP-01")
     assert doc["values"][0]["commentary"] == "Front door, new triage"
     assert doc["values"][0]["position"] == {"statistical_neighbours": "better", "england": "better"}
     measure = ll.read_models.item(str(item), ll.learning.today())["measures"][0]
@@ -193,7 +193,7 @@ def test_a_correction_row_replaces_the_value_and_keeps_the_first(ll, run, tmp_pa
     result = run(path)
 
     assert result.exit_code == 0, result.output
-    [value] = dataset_view.indicator(ll.store.engine, "CP-01")["values"]
+    [value] = ll.read_models.indicator("CP-01")["values"]
     assert (value["value"], value["corrections"][0]["previous_value"]) == (39.0, 38.0)
 
 

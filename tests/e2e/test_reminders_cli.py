@@ -24,7 +24,6 @@ from adapters.scheduler import SchedulerLock
 from adapters.settings import Settings
 from domain.commands.learning_item import ChooseMeans, IdentifyNeed
 from domain.loop import local_date
-from projections import reminder_log
 
 LEARNLOOP = Path(sys.executable).parent / "learnloop"
 HOST = "127.0.0.1"
@@ -126,7 +125,7 @@ def issued(database_url: str) -> list[dict[str, Any]]:
     ll = bootstrap(Settings(database_url=database_url))
     try:
         ll.projector.catch_up()
-        return reminder_log.reminders(ll.read_models.engine, 0, 1000)[0]
+        return ll.read_models.reminders(0, 1000)[0]
     finally:
         ll.close()
 

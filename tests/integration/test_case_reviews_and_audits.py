@@ -28,7 +28,7 @@ from domain.commands.case_review import (
 )
 from domain.commands.learning_item import IdentifyNeed
 from domain.errors import InvalidField, RuleViolation
-from projections.queries import AuditFilter
+from projections.read import AuditFilter
 from services.errors import Forbidden
 
 SCR = "serious-case-review"

@@ -17,9 +17,9 @@ from domain.commands.indicator import CorrectValue, DefineIndicator, SubmitValue
 from domain.commands.learning_item import CloseItem, DefineMeasure, IdentifyNeed, IndicatorTarget
 from domain.errors import InvalidField, RuleViolation
 from domain.learning_item import LearningItem
-from projections import dataset_view
-from projections.dataset_view import IndicatorMeasures, IndicatorView
 from projections.projector import Projector
+from projections.sources import IndicatorMeasures
+from projections.views.indicators import IndicatorView
 from services.dataset import Dataset, SubmissionsRefused
 from services.errors import Forbidden, NotFound
 
@@ -121,7 +121,7 @@ def test_a_series_is_read_with_its_trend_changes_and_comparators_across_restart_
         submit(ll, monitor, period, value, england=42, statistical_neighbours=40)
     submit(ll, monitor, "2026-Q2", 60, agency=HEALTH, commentary="New recording system")
 
-    doc = dataset_view.indicator(ll.store.engine, "cp-01")
+    doc = ll.read_models.indicator("cp-01")
 
     assert [(v["period"], v["agency"], v["value"]) for v in doc["values"]] == [
         ("2025-Q3", POLICE, 50.0),
@@ -152,14 +152,14 @@ def test_a_series_is_read_with_its_trend_changes_and_comparators_across_restart_
         POLICE: {"period": "2026-Q2", "statistical_neighbours": "better", "england": "better"},
         HEALTH: {"period": "2026-Q2", "statistical_neighbours": "worse", "england": "worse"},
     }
-    [listed] = dataset_view.all_indicators(ll.store.engine)
+    [listed] = ll.read_models.indicators()
     assert (listed["code"], listed["trend"], "values" in listed) == ("CP-01", "improving", False)
 
     before = view_rows(ll.store.engine)
     again = wired(open_learnloop())
-    assert dataset_view.indicator(again.store.engine, "CP-01") == doc
+    assert again.read_models.indicator("CP-01") == doc
     again.projector.rebuild()
-    assert dataset_view.indicator(again.store.engine, "CP-01") == doc
+    assert again.read_models.indicator("CP-01") == doc
     assert view_rows(again.store.engine) == before
 
 
@@ -267,7 +267,7 @@ def test_duplicates_are_refused_and_corrections_keep_both_values_in_history(
 
     submit(ll, monitor, "2026-Q1", 44, correction_reason="Late returns", england=43)
 
-    [value] = dataset_view.indicator(ll.store.engine, "CP-01")["values"]
+    [value] = ll.read_models.indicator("CP-01")["values"]
     assert (value["value"], value["england"]) == (44.0, 43.0)
     [correction] = value["corrections"]
     assert (correction["previous_value"], correction["reason"]) == (42.0, "Late returns")

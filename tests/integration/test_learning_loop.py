@@ -26,8 +26,8 @@ from domain.commands.learning_item import (
     ReportProgress,
 )
 from domain.errors import InvalidField, RuleViolation, UnknownPart
-from projections import item_summary
-from projections.queries import AuditFilter
+from projections.read import AuditFilter
+from projections.views import items as item_summary
 from services.errors import Forbidden, VersionMismatch
 
 SCR = "serious-case-review"

@@ -31,9 +31,11 @@ from domain.commands.learning_item import (
     RecordEvidence,
     ReportProgress,
 )
-from projections import item_summary, schema
+from projections import schema
+from projections.documents import View
 from projections.projector import Projector
-from projections.views import ItemSummaryView, View
+from projections.views import items as item_summary
+from projections.views.items import ItemSummaryView
 
 SCR = "serious-case-review"
 MEANS = "implementation_of_recommendations"
@@ -319,7 +321,7 @@ CHILD = textwrap.dedent(
     from datetime import UTC, datetime
     from adapters.bootstrap import bootstrap
     from adapters.settings import Settings
-    from projections.views import AuditTrailView
+    from projections.views.audit_trail import AuditTrailView
 
     url, items = sys.argv[1], int(sys.argv[2])
     ll = bootstrap(Settings(database_url=url, projection_batch_size=3),

@@ -34,7 +34,6 @@ from domain.commands.learning_item import (
     ReportProgress,
 )
 from domain.reminder import CANCELLED, CLAIMED, DELIVERED, FAILED, PENDING, Reminder
-from projections import reminder_log
 from services.reminders import Sweep
 
 HOST = "127.0.0.1"
@@ -203,7 +202,7 @@ def at(day: date, hour: int = 9, minute: int = 0) -> datetime:
 
 def rows(ll: Learnloop) -> list[dict[str, Any]]:
     """Every reminder issued, as `GET /reminders` lists it."""
-    found, _ = reminder_log.reminders(ll.read_models.engine, 0, 1000)
+    found, _ = ll.read_models.reminders(0, 1000)
     return found
 
 

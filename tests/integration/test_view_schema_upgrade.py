@@ -4,6 +4,7 @@ import sqlalchemy as sa
 
 from domain.commands.learning_item import IdentifyNeed
 from projections import schema
+from projections.views.items import items
 
 SCR = "serious-case-review"
 
@@ -20,7 +21,7 @@ def test_views_of_an_older_schema_are_rebuilt_at_start_up(open_learnloop, make_a
     before = view_rows(ll.store.engine)
     with ll.store.write_engine.begin() as conn:
         conn.execute(sa.update(schema.schema_version).values(version=schema.SCHEMA_VERSION - 1))
-        conn.execute(sa.delete(schema.items))
+        conn.execute(sa.delete(items))
     assert ll.read_models.item(str(item), ll.learning.today()) is None
 
     again = open_learnloop()
@@ -41,7 +42,7 @@ def test_views_of_the_current_schema_are_kept(open_learnloop, make_actors):
         ),
     )
     with ll.store.write_engine.begin() as conn:
-        conn.execute(sa.delete(schema.items))
+        conn.execute(sa.delete(items))
 
     again = open_learnloop()
 

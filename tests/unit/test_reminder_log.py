@@ -14,8 +14,8 @@ import sqlalchemy as sa
 
 from domain.reminder import Reminder
 from domain.reminder_rules import FollowUp, Owed, ReminderRule
-from projections import reminder_log
-from projections.reminder_log import ReminderLogView, reminders_table
+from projections.views import reminders as reminder_log
+from projections.views.reminders import ReminderLogView, reminders_table
 
 T0 = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
 RULE = ReminderRule("action_due_soon", "Action due in 7 days", "action", -7)
@@ -46,6 +46,12 @@ def _owed(
 ) -> Owed:
     follow_up = follow_up or _follow_up()
     return Owed(rule, follow_up, follow_up.due + timedelta(days=rule.offset_days), recipients)
+
+
+def on(engine: sa.Engine, query: Any, *args: Any, **kwargs: Any) -> Any:
+    """Runs one of the view's queries on a connection of its own."""
+    with engine.connect() as conn:
+        return query(conn, *args, **kwargs)
 
 
 @pytest.fixture
@@ -126,8 +132,8 @@ def test_a_reminder_with_no_recipient_is_recorded_as_such(engine, log) -> None:
     row = _rows(engine)[str(reminder.id)]
     assert row["delivery"] == "no_recipient"
     assert row["recipients"] == []
-    assert str(reminder.id) not in reminder_log.undelivered_ids(engine)
-    assert reminder_log.deliverable(engine, T0 + timedelta(days=1)) == []
+    assert str(reminder.id) not in on(engine, reminder_log.undelivered_ids)
+    assert on(engine, reminder_log.deliverable, T0 + timedelta(days=1)) == []
 
 
 def test_claimed_then_failed_then_retried_then_delivered_across_batches(engine, log) -> None:
@@ -231,17 +237,17 @@ def test_deliverable_pending_failed_due_a_retry_and_expired_claims(engine, log) 
     log.apply(*(e for r in everything for e in r.collect_events()))
 
     ids = {name: str(r.id) for name, r in zip(("p", "r", "x", "c", "d"), everything, strict=True)}
-    assert reminder_log.deliverable(engine, T0 + timedelta(minutes=5)) == [ids["p"]]
-    assert reminder_log.deliverable(engine, T0 + timedelta(minutes=10)) == [ids["p"], ids["c"]]
-    at_half_past = reminder_log.deliverable(engine, T0 + timedelta(minutes=30))
+    assert on(engine, reminder_log.deliverable, T0 + timedelta(minutes=5)) == [ids["p"]]
+    assert on(engine, reminder_log.deliverable, T0 + timedelta(minutes=10)) == [ids["p"], ids["c"]]
+    at_half_past = on(engine, reminder_log.deliverable, T0 + timedelta(minutes=30))
     assert at_half_past == [ids["p"], ids["r"], ids["c"]]
     # the aggregate agrees on each
     moment = T0 + timedelta(minutes=30)
     assert [str(r.id) for r in everything if r.deliverable(moment)] == at_half_past
     # a naive `now` is read as UTC
-    assert reminder_log.deliverable(engine, _naive(moment)) == at_half_past
+    assert on(engine, reminder_log.deliverable, _naive(moment)) == at_half_past
 
-    assert reminder_log.undelivered_ids(engine) == {ids["p"], ids["r"], ids["c"]}
+    assert on(engine, reminder_log.undelivered_ids) == {ids["p"], ids["r"], ids["c"]}
 
 
 def test_issued_ids_answers_for_uuids_and_strings(engine, log) -> None:
@@ -249,10 +255,11 @@ def test_issued_ids_answers_for_uuids_and_strings(engine, log) -> None:
     log.apply(*(e for r in reminders for e in r.collect_events()))
     unknown = uuid4()
     asked = [reminders[0].id, str(reminders[2].id), unknown]
-    assert reminder_log.issued_ids(engine, asked) == {str(reminders[0].id), str(reminders[2].id)}
-    assert reminder_log.issued_ids(engine, []) == set()
+    found = on(engine, reminder_log.issued_ids, asked)
+    assert found == {str(reminders[0].id), str(reminders[2].id)}
+    assert on(engine, reminder_log.issued_ids, []) == set()
     many = [uuid4() for _ in range(1200)] + [reminders[1].id]
-    assert reminder_log.issued_ids(engine, many) == {str(reminders[1].id)}
+    assert on(engine, reminder_log.issued_ids, many) == {str(reminders[1].id)}
 
 
 def test_the_same_owed_reminder_has_the_same_id() -> None:
@@ -274,7 +281,7 @@ def test_reminders_are_listed_in_issue_order_and_paged_by_position(engine, log) 
     escalation.record_delivered(1, T0 + timedelta(minutes=1))
     log.apply(*escalation.collect_events())
 
-    page, next_after = reminder_log.reminders(engine, after=0, limit=2)
+    page, next_after = on(engine, reminder_log.page, after=0, limit=2)
     assert [r["position"] for r in page] == [1, 5]
     assert next_after == 5
     first = page[0]
@@ -304,14 +311,14 @@ def test_reminders_are_listed_in_issue_order_and_paged_by_position(engine, log) 
     assert first["stream_id"] == escalation.stream_id
     assert first["target_id"] == escalation.target_id
 
-    page, next_after = reminder_log.reminders(engine, after=next_after, limit=2)
+    page, next_after = on(engine, reminder_log.page, after=next_after, limit=2)
     assert [r["position"] for r in page] == [6, 7]
-    page, final = reminder_log.reminders(engine, after=next_after, limit=2)
+    page, final = on(engine, reminder_log.page, after=next_after, limit=2)
     assert (page, final) == ([], 7)
 
 
 def test_an_empty_log_lists_nothing(engine) -> None:
-    assert reminder_log.reminders(engine, after=0, limit=100) == ([], 0)
-    assert reminder_log.reminders(engine, after=42, limit=100) == ([], 42)
-    assert reminder_log.deliverable(engine, T0) == []
-    assert reminder_log.undelivered_ids(engine) == set()
+    assert on(engine, reminder_log.page, after=0, limit=100) == ([], 0)
+    assert on(engine, reminder_log.page, after=42, limit=100) == ([], 42)
+    assert on(engine, reminder_log.deliverable, T0) == []
+    assert on(engine, reminder_log.undelivered_ids) == set()

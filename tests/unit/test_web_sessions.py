@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from adapters.persistence.users import token_hash
 from adapters.persistence.web_sessions import SessionTable
-from adapters.web.sessions import Sessions, csrf_ok
+from adapters.sessions import Sessions, csrf_ok
 
 START = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
 

@@ -11,7 +11,6 @@ from adapters.http.auth import App, CurrentActor, Reader
 from adapters.http.etag import etag, expected_version
 from adapters.http.schemas import dataset as schemas
 from domain.indicator import Indicator
-from projections import dataset_view
 from services.errors import NotFound
 
 router = APIRouter(prefix="/api/v1/dataset", tags=["dataset"])
@@ -19,7 +18,7 @@ IfMatch = Annotated[str | None, Header()]
 
 
 def _current(ll: App, code: str, response: Response) -> dict[str, Any]:
-    doc = dataset_view.indicator(ll.store.engine, code)
+    doc = ll.read_models.indicator(code)
     if doc is None:
         raise NotFound("indicator", code)
     response.headers["ETag"] = etag(doc["version"])
@@ -38,7 +37,7 @@ def define(
 
 @router.get("/indicators")
 def list_indicators(ll: App, _: Reader) -> dict[str, Any]:
-    return {"indicators": dataset_view.all_indicators(ll.store.engine)}
+    return {"indicators": ll.read_models.indicators()}
 
 
 @router.get("/indicators/{code}")

@@ -14,7 +14,7 @@ from adapters.http.params import parse_timestamp
 from adapters.spreadsheets.exports import table
 from adapters.spreadsheets.write import CONTENT_TYPES, write
 from domain.errors import InvalidField
-from projections.queries import AuditFilter
+from projections.read import AuditFilter
 
 router = APIRouter(prefix="/api/v1", tags=["exports"])
 Kind = Literal["action-plan", "loop", "follow-ups", "audit-trail"]

@@ -12,7 +12,7 @@ from adapters.http.auth import App, Reader, hidden_subgroups
 from adapters.http.params import MAX_POSITION, parse_timestamp
 from adapters.persistence.integrity import head_digest
 from domain.reminder_rules import next_reminder
-from projections.queries import AuditFilter
+from projections.read import AuditFilter
 
 router = APIRouter(prefix="/api/v1", tags=["inspection"])
 

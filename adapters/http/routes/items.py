@@ -14,7 +14,7 @@ from adapters.http.params import parse_id, parse_timestamp
 from adapters.http.schemas import items as schemas
 from domain import loop
 from domain.errors import InvalidField
-from projections import item_summary
+from projections.views import items as item_summary
 from services.errors import NotFound
 
 router = APIRouter(prefix="/api/v1/learning-items", tags=["learning items"])

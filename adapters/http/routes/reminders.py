@@ -8,7 +8,6 @@ from fastapi import APIRouter, Query
 
 from adapters.http.auth import App, Reader, hidden_subgroups
 from adapters.http.params import MAX_POSITION
-from projections import reminder_log
 
 router = APIRouter(prefix="/api/v1", tags=["reminders"])
 
@@ -22,7 +21,5 @@ def reminders(
     ] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
-    found, next_after = reminder_log.reminders(
-        ll.read_models.engine, after, limit, hidden_subgroups(ll, reader)
-    )
+    found, next_after = ll.read_models.reminders(after, limit, hidden_subgroups(ll, reader))
     return {"reminders": found, "next_after": next_after}

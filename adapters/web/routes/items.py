@@ -15,7 +15,7 @@ from adapters.http.auth import check_item_readable
 from adapters.http.params import parse_id
 from adapters.web.pages import Visit, page_errors, render, visit
 from domain import access, loop
-from projections import item_summary
+from projections.views import items as item_summary
 from services.errors import NotFound
 
 router = APIRouter()

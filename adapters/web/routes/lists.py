@@ -12,7 +12,7 @@ from adapters.http.params import MAX_POSITION, parse_id, parse_timestamp
 from adapters.persistence.integrity import head_digest
 from adapters.web.pages import Visit, WebError, page_errors, render, visit
 from domain.errors import InvalidField
-from projections.queries import AuditFilter
+from projections.read import AuditFilter
 from services.errors import NotFound
 
 router = APIRouter()

@@ -7,8 +7,8 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
+from adapters.sessions import SIGN_IN_COOKIE, csrf_ok
 from adapters.web.pages import HEADERS, WebError, render, session_of, sessions, set_cookie
-from adapters.web.sessions import csrf_ok
 
 router = APIRouter()
 NO_TOKEN = "Enter the API token that `learnloop users add` printed for you"
@@ -23,19 +23,21 @@ def _safe_next(target: str | None) -> str:
 
 
 def _form(request: Request, error: str | None, status: int = 200) -> Response:
-    session = session_of(request) or sessions(request).start()
+    session = session_of(request)
+    nonce, signed = sessions(request).sign_in_nonce() if session is None else (None, None)
     expired = request.query_params.get("expired") == "1"
     response = render(
         request,
         "sign_in.html",
         status,
         session=session,
+        csrf=nonce,
         title="Sign in",
         error=error,
         expired=expired and error is None,
         next_path=_safe_next(request.query_params.get("next")),
     )
-    set_cookie(request, response, session)
+    set_cookie(request, response, session, signed)
     return response
 
 
@@ -52,7 +54,9 @@ async def sign_in(request: Request) -> Response:
 
 def _sign_in(request: Request, form: FormData) -> Response:
     session = session_of(request)
-    if session is None or not csrf_ok(session, form.get("csrf_token")):
+    sent = form.get("csrf_token")
+    cookie = request.cookies.get(SIGN_IN_COOKIE)
+    if not (csrf_ok(session, sent) or sessions(request).sign_in_nonce_ok(cookie, sent)):
         return _form(request, "Your session had ended: enter your token again", 400)
     token = str(form.get("token") or "").strip()
     ll = request.app.state.learnloop
@@ -60,12 +64,14 @@ def _sign_in(request: Request, form: FormData) -> Response:
         return _form(request, NO_TOKEN, 400)
     if ll.users.authenticate(token) is None:
         return _form(request, UNKNOWN, 400)
-    sessions(request).end(session)
+    if session is not None:
+        sessions(request).end(session)
     signed_in = sessions(request).start(token)  # a new id: no session fixation
     response = RedirectResponse(
         _safe_next(str(form.get("next") or "/")), status_code=303, headers=HEADERS
     )
     set_cookie(request, response, signed_in)
+    response.delete_cookie(SIGN_IN_COOKIE, path="/")
     return response
 
 

@@ -1,15 +1,18 @@
-"""What the reminder sweep reads: every open target with a due date, and the reminders not yet
-delivered. Implements `services.reminders.Sources` over the read models."""
+"""What the services read from the views: the reminder sweep's open targets and undelivered
+reminders (`services.reminders.Sources`), and the dataset's linked measures
+(`services.dataset.LinkedMeasures`). Built on the views' own queries."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 
 from domain.framework import Framework
 from domain.reminder_rules import FollowUp
-from projections import reminder_log, schema
+from projections.views import audits, case_reviews, items, reminders
 
 CHUNK = 500  # ids per IN (...) list
 
@@ -21,13 +24,10 @@ class ReminderSources:
         self.audit_subgroup = framework.audits.subgroup if framework.audits else None
 
     def follow_ups(self, due_by: date) -> list[FollowUp]:
-        follow, clocks, audits = schema.follow_ups, schema.review_clocks, schema.audits
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(follow).where(follow.c.due <= due_by)).mappings().all()
-            running = sa.select(clocks).where(clocks.c.met_on.is_(None), clocks.c.due <= due_by)
-            clock_rows = conn.execute(running).mappings().all()
-            planned = sa.select(audits.c.doc).where(audits.c.status == "planned")
-            audit_docs = conn.execute(planned).scalars().all()  # a few a year
+            rows = items.follow_ups_due(conn, due_by)
+            clock_rows = case_reviews.running_clocks(conn, due_by)
+            audit_docs = audits.planned(conn)  # a few a year
         return (
             [_item_follow_up(row) for row in rows]
             + [self._clock(row) for row in clock_rows]
@@ -35,42 +35,31 @@ class ReminderSources:
         )
 
     def open_dues(self, target_ids: set[str]) -> set[tuple[str, date]]:
-        follow, clocks, audits = schema.follow_ups, schema.review_clocks, schema.audits
         ids = sorted(target_ids)
         found: set[tuple[str, date]] = set()
         with self.engine.connect() as conn:
             for start in range(0, len(ids), CHUNK):
                 chunk = ids[start : start + CHUNK]
-                query = sa.select(follow.c.target_id, follow.c.due)
-                found.update(conn.execute(query.where(follow.c.target_id.in_(chunk))).tuples())
                 reviews = sorted({i.split("/", 1)[0] for i in chunk if "/" in i})
-                running = sa.select(clocks.c.review_id, clocks.c.name, clocks.c.due).where(
-                    clocks.c.met_on.is_(None), clocks.c.review_id.in_(reviews)
-                )
-                for review_id, name, due in conn.execute(running):
-                    found.add((f"{review_id}/{name}", due))
-                planned = sa.select(audits.c.doc).where(
-                    audits.c.status == "planned", audits.c.id.in_(chunk)
-                )
+                found.update(items.follow_up_dues(conn, chunk))
+                found.update(case_reviews.clock_dues(conn, reviews))
                 found.update(
-                    (a.target_id, a.due) for a in map(self._audit, conn.execute(planned).scalars())
+                    (a.target_id, a.due) for a in map(self._audit, audits.planned(conn, chunk))
                 )
         return {(target, due) for target, due in found if target in target_ids}
 
     def latest_occurrences(self) -> dict[tuple[str, date], date]:
         """For each (target, due date), the latest occurrence any reminder was issued for."""
-        table = reminder_log.reminders_table
-        query = sa.select(table.c.target_id, table.c.due, sa.func.max(table.c.occurrence)).group_by(
-            table.c.target_id, table.c.due
-        )
         with self.engine.connect() as conn:
-            return {(target, due): latest for target, due, latest in conn.execute(query)}
+            return reminders.latest_occurrences(conn)
 
     def undelivered(self) -> set[str]:
-        return reminder_log.undelivered_ids(self.engine)
+        with self.engine.connect() as conn:
+            return reminders.undelivered_ids(conn)
 
     def deliverable(self, now: datetime) -> list[str]:
-        return reminder_log.deliverable(self.engine, now)
+        with self.engine.connect() as conn:
+            return reminders.deliverable(conn, now)
 
     def _clock(self, row: sa.RowMapping) -> FollowUp:
         return FollowUp(
@@ -95,7 +84,7 @@ class ReminderSources:
         )
 
 
-def _item_follow_up(row: sa.RowMapping) -> FollowUp:
+def _item_follow_up(row: Mapping[str, Any]) -> FollowUp:
     return FollowUp(
         kind=row["kind"],
         target_id=row["target_id"],
@@ -106,3 +95,14 @@ def _item_follow_up(row: sa.RowMapping) -> FollowUp:
         description=row["description"],
         owner_email=row["owner_email"],
     )
+
+
+class IndicatorMeasures:
+    """The measures of open learning items that name an indicator, from the item summaries."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+
+    def naming(self, code: str) -> list[tuple[str, str]]:
+        with self.engine.connect() as conn:
+            return items.measures_naming(conn, code)

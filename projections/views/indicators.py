@@ -2,27 +2,27 @@
 correction), and the period's comparators; read with each series' trend, its major changes and
 each value's position against statistical neighbours and England.
 
-The fold stores what was submitted; `analysed` reads it (a pure function of the document), so a
-change to how trends are read needs no rebuild. `IndicatorMeasures` finds the measures that name
-an indicator, for the dataset service (`services.dataset.LinkedMeasures`).
+The fold stores what was submitted, dispatching on the event's class; `analysed` reads it (a
+pure function of the document), so a change to how trends are read needs no rebuild.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
+from functools import singledispatch
 from typing import Any
 
 import sqlalchemy as sa
 
 from domain import indicator as rules
-from domain import loop
 from domain.indicator import Indicator, Quarter
-from projections import schema
-from projections.records import actor_of, event_data, event_type, jsonable
-from projections.views import DocumentView
+from projections import documents, schema
+from projections.documents import DocumentView
+from projections.events import actor_of, event_data, event_type, jsonable
 
 Doc = dict[str, Any]
+Data = dict[str, Any]
 COMPARATORS = ("statistical_neighbours", "england")
 
 indicators = sa.Table(
@@ -35,10 +35,12 @@ indicators = sa.Table(
 )
 
 
+indicator_versions = documents.versions_table("view_indicator_versions")
+
+
 def evolve(doc: Doc | None, event: Any) -> Doc:
-    kind = event_type(event)
     data = event_data(event)
-    if kind == "Defined":
+    if isinstance(event, Indicator.Defined):
         doc = {
             "id": str(event.originator_id),
             **data,
@@ -48,8 +50,8 @@ def evolve(doc: Doc | None, event: Any) -> Doc:
             "created_at": jsonable(event.timestamp),
         }
     else:
-        assert doc is not None, f"{kind} before Defined"
-        doc = _CHANGES[kind](dict(doc), data, event)
+        assert doc is not None, f"{event_type(event)} before Defined"
+        doc = _change(event, dict(doc), data)
         comparators = dict(doc["comparators"])
         given = {k: data[k] for k in COMPARATORS if data[k] is not None}
         if given:
@@ -60,7 +62,13 @@ def evolve(doc: Doc | None, event: Any) -> Doc:
     return doc
 
 
-def _submitted(doc: Doc, data: dict[str, Any], event: Any) -> Doc:
+@singledispatch
+def _change(event: Any, doc: Doc, data: Data) -> Doc:
+    raise KeyError(f"the dataset view has no change for {event_type(event)}")
+
+
+@_change.register(Indicator.ValueSubmitted)
+def _submitted(event: Any, doc: Doc, data: Data) -> Doc:
     entry = {
         **data,
         "submitted_at": jsonable(event.timestamp),
@@ -72,7 +80,8 @@ def _submitted(doc: Doc, data: dict[str, Any], event: Any) -> Doc:
     return doc
 
 
-def _corrected(doc: Doc, data: dict[str, Any], event: Any) -> Doc:
+@_change.register(Indicator.ValueCorrected)
+def _corrected(event: Any, doc: Doc, data: Data) -> Doc:
     correction = {
         **data,
         "corrected_at": jsonable(event.timestamp),
@@ -87,9 +96,6 @@ def _corrected(doc: Doc, data: dict[str, Any], event: Any) -> Doc:
         for v in doc["values"]
     ]
     return doc
-
-
-_CHANGES = {"ValueSubmitted": _submitted, "ValueCorrected": _corrected}
 
 
 def analysed(doc: Doc) -> Doc:
@@ -109,7 +115,7 @@ def analysed(doc: Doc) -> Doc:
     }
     values = [_read(v, changes.get((v["agency"], v["period"])), doc) for v in doc["values"]]
     major = [
-        {"agency": agency, **_change(change)}
+        {"agency": agency, **_change_entry(change)}
         for (agency, _), change in sorted(changes.items(), key=lambda kv: (kv[0][1], kv[0][0]))
         if change.major
     ]
@@ -139,7 +145,7 @@ def _read(value: Doc, change: rules.Change | None, doc: Doc) -> Doc:
     }
 
 
-def _change(change: rules.Change) -> Doc:
+def _change_entry(change: rules.Change) -> Doc:
     return {
         "period": str(change.period),
         "previous_period": str(change.previous_period),
@@ -154,12 +160,9 @@ def _rounded(pct: float | None) -> float | None:
     return round(pct, 2) if pct is not None else None
 
 
-indicator_versions = schema.versions_table("view_indicator_versions")
-
-
 class IndicatorView(DocumentView):
     name = "indicators"
-    stream = "indicator"
+    stream = Indicator.Event
     table = indicators
     versions = indicator_versions
 
@@ -174,40 +177,18 @@ class IndicatorView(DocumentView):
         return {"id": doc["id"], "code": doc["code"], "created_at": doc["created_at"], "doc": doc}
 
 
-# -- reading ------------------------------------------------------------------------------------
+# -- queries -----------------------------------------------------------------------------------
 
 
-def indicator(engine: sa.Engine, code: str) -> Doc | None:
+def indicator(conn: sa.Connection, code: str) -> Doc | None:
     """The indicator with `code` (any case), analysed; None if there is none."""
     query = sa.select(indicators.c.doc).where(indicators.c.id == str(Indicator.id_for(code)))
-    with engine.connect() as conn:
-        doc = conn.execute(query).scalar()
+    doc = conn.execute(query).scalar()
     return analysed(doc) if doc is not None else None
 
 
-def all_indicators(engine: sa.Engine) -> list[Doc]:
+def listed(conn: sa.Connection) -> list[Doc]:
     """Every indicator, by code, with its trend and latest period but not its values."""
     query = sa.select(indicators.c.doc).order_by(indicators.c.code)
-    with engine.connect() as conn:
-        docs = [analysed(doc) for doc in conn.execute(query).scalars()]
+    docs = [analysed(doc) for doc in conn.execute(query).scalars()]
     return [{k: v for k, v in doc.items() if k != "values"} for doc in docs]
-
-
-class IndicatorMeasures:
-    """The measures of open learning items that name an indicator, from the item summaries."""
-
-    def __init__(self, engine: sa.Engine) -> None:
-        self.engine = engine
-
-    def naming(self, code: str) -> list[tuple[str, str]]:
-        items = schema.items
-        query = sa.select(items.c.doc).where(items.c.stage != loop.CLOSED).order_by(items.c.id)
-        wanted = code.casefold()
-        with self.engine.connect() as conn:
-            docs = conn.execute(query).scalars().all()
-        return [
-            (doc["id"], m["id"])
-            for doc in docs
-            for m in doc["measures"]
-            if (m.get("indicator") or {}).get("code", "").casefold() == wanted
-        ]

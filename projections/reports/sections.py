@@ -9,7 +9,7 @@ from typing import Any
 
 from domain import loop
 from domain.framework import Framework, Subgroup
-from projections.dataset_view import analysed
+from projections.views.indicators import analysed
 
 Doc = dict[str, Any]
 LITTLE_PROGRESS_DAYS = 90

@@ -1,14 +1,20 @@
-"""Turning recorded domain events into plain, JSON-ready facts for the read models."""
+"""Turning recorded domain events into plain, JSON-ready facts for the read models, and naming
+the stream each event belongs to (by its aggregate's event class, never by parsing its name)."""
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any
 from uuid import UUID
 
 from domain.actor import system_actor
+from domain.audit import Audit, AuditProgramme
+from domain.case_review import CaseReview
+from domain.imported_file import ImportedFile
+from domain.indicator import Indicator
+from domain.learning_item import LearningItem
+from domain.reminder import Reminder
 
 _BASE_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic", "actor"}
 _PLAIN = frozenset({str, int, float, bool, type(None)})
@@ -28,8 +34,24 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+# The stream types the audit trail and the API name, by each aggregate's base event class.
+STREAM_TYPES: dict[type, str] = {
+    LearningItem.Event: "learning_item",
+    CaseReview.Event: "case_review",
+    Audit.Event: "audit",
+    AuditProgramme.Event: "audit_programme",
+    Indicator.Event: "indicator",
+    Reminder.Event: "reminder",
+    ImportedFile.Event: "imported_file",
+}
+
+
+class UnknownStream(LookupError):
+    """An event of an aggregate no view knows: the projector stops rather than guess."""
+
+
 def event_type(event: Any) -> str:
-    """`LearningItem.MeansChosen` -> `MeansChosen`."""
+    """`LearningItem.MeansChosen` -> `MeansChosen`: the name the audit trail shows."""
     return _event_type(type(event))
 
 
@@ -45,8 +67,10 @@ def _event_type(cls: type) -> str:
 
 @cache
 def _stream_type(cls: type) -> str:
-    aggregate = cls.__qualname__.split(".", 1)[0]
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", aggregate).lower()
+    for base in cls.__mro__:
+        if base in STREAM_TYPES:
+            return STREAM_TYPES[base]
+    raise UnknownStream(f"no stream type for {cls.__module__}.{cls.__qualname__}")
 
 
 def event_data(event: Any) -> dict[str, Any]:

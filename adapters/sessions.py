@@ -5,7 +5,9 @@ server process shares keeps the SHA-256 of that id and of the user's API token, 
 itself. A session ends after `idle` without a request or `max_age` after sign-in, read from the
 app's clock (tests move it, never sleep); the last use is written at most once per TOUCH_EVERY,
 so idle expiry is accurate to that. Each session has its own CSRF token (synchronizer pattern);
-signing in starts a new session id.
+signing in starts a new session id. The sign-in form of a visitor without a session is protected
+by a signed double-submit nonce instead (a cookie holding the nonce and its time, signed; the form
+carrying the nonce), so a visit stores nothing: a row is written only for a user signed in.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from adapters.persistence.users import token_hash as sha256_hex
 from adapters.persistence.web_sessions import SessionRow, SessionTable
 
 COOKIE = "learnloop_session"
+SIGN_IN_COOKIE = "learnloop_sign_in"  # the sign-in form's CSRF nonce, signed: no row per visitor
 TOUCH_EVERY = timedelta(minutes=1)
 
 
@@ -50,6 +53,7 @@ class Sessions:
         max_age: timedelta,
     ) -> None:
         self._signer = URLSafeSerializer(secret, salt="learnloop-web-session")
+        self._sign_in_signer = URLSafeSerializer(secret, salt="learnloop-sign-in")
         self._table = table
         self._clock = clock
         self._idle = idle
@@ -94,6 +98,23 @@ class Sessions:
             SessionRow(session.key, session.token_hash, session.csrf, now, now, session.flash)
         )
         return session
+
+    def sign_in_nonce(self) -> tuple[str, str]:
+        """A nonce for the sign-in form, and the signed cookie value that vouches for it."""
+        nonce = secrets.token_urlsafe(32)
+        return nonce, self._sign_in_signer.dumps([nonce, self._now().isoformat()])
+
+    def sign_in_nonce_ok(self, cookie: str | None, sent: Any) -> bool:
+        """The form's nonce is the one the cookie vouches for, issued within the idle time."""
+        if not cookie or not isinstance(sent, str):
+            return False
+        try:
+            nonce, issued = self._sign_in_signer.loads(cookie)
+            age = self._now() - datetime.fromisoformat(issued)
+        except (BadSignature, ValueError, TypeError):
+            return False
+        fresh = timedelta(0) <= age <= self._idle
+        return fresh and hmac.compare_digest(str(nonce).encode(), sent.encode())
 
     def end(self, session: Session) -> None:
         self._table.delete(session.key)

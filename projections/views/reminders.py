@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from datetime import UTC, date, datetime
+from functools import singledispatch
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,11 +24,11 @@ from domain.reminder import (
     FAILED,
     NO_RECIPIENT,
     PENDING,
+    Reminder,
 )
 from projections import bulk, schema
-from projections.records import event_type, naive_utc, stream_type
+from projections.events import naive_utc
 
-STREAM = "reminder"
 DELIVERY_STATES = (PENDING, CLAIMED, DELIVERED, FAILED, CANCELLED, NO_RECIPIENT)
 _CHUNK = 500  # ids per IN (...) list, well under every driver's parameter limit
 
@@ -64,7 +65,7 @@ class ReminderLogView:
     tables = (reminders_table,)
 
     def apply(self, conn: sa.Connection, batch: Iterable[tuple[int, Any]]) -> None:
-        events = [(p, e) for p, e in batch if stream_type(e) == STREAM]
+        events = [(p, e) for p, e in batch if isinstance(e, Reminder.Event)]
         if not events:
             return
         table = reminders_table
@@ -74,7 +75,7 @@ class ReminderLogView:
         changed: set[str] = set()
         for position, event in events:
             key = str(event.originator_id)
-            if event_type(event) == "Issued":
+            if isinstance(event, Reminder.Issued):
                 if key in new or key in existing:
                     continue  # the id is the aggregate's: a second Issued cannot be recorded
                 new[key] = _issued_row(position, key, event)
@@ -82,7 +83,7 @@ class ReminderLogView:
             row = new.get(key) or existing.get(key)
             if row is None:
                 continue  # a reminder issued before this view began: nothing to update
-            _evolve(row, event)
+            _evolve(event, row)
             if key in existing:
                 changed.add(key)
         bulk.insert(conn, table, list(new.values()))
@@ -137,34 +138,47 @@ def _issued_row(position: int, key: str, event: Any) -> dict[str, Any]:
     }
 
 
-def _evolve(row: dict[str, Any], event: Any) -> None:
-    kind = event_type(event)
-    if kind == "DeliveryClaimed":
-        row.update(delivery=CLAIMED, attempts=event.attempt, claimed_at=naive_utc(event.timestamp))
-    elif kind == "Delivered":
-        row.update(
-            delivery=DELIVERED,
-            attempts=event.attempt,
-            retry_after=None,
-            delivered_at=naive_utc(event.timestamp),
-        )
-    elif kind == "DeliveryFailed":
-        retry_after = event.retry_after
-        row.update(
-            delivery=FAILED,
-            attempts=event.attempt,
-            last_error=event.error,
-            retry_after=naive_utc(retry_after) if retry_after is not None else None,
-        )
-    elif kind == "Cancelled":
-        row.update(delivery=CANCELLED, retry_after=None)
+@singledispatch
+def _evolve(event: Any, row: dict[str, Any]) -> None:
+    """What a later event of a reminder changes in its row (an unknown one changes nothing)."""
+
+
+@_evolve.register(Reminder.DeliveryClaimed)
+def _claimed(event: Any, row: dict[str, Any]) -> None:
+    row.update(delivery=CLAIMED, attempts=event.attempt, claimed_at=naive_utc(event.timestamp))
+
+
+@_evolve.register(Reminder.Delivered)
+def _delivered(event: Any, row: dict[str, Any]) -> None:
+    row.update(
+        delivery=DELIVERED,
+        attempts=event.attempt,
+        retry_after=None,
+        delivered_at=naive_utc(event.timestamp),
+    )
+
+
+@_evolve.register(Reminder.DeliveryFailed)
+def _failed(event: Any, row: dict[str, Any]) -> None:
+    retry_after = event.retry_after
+    row.update(
+        delivery=FAILED,
+        attempts=event.attempt,
+        last_error=event.error,
+        retry_after=naive_utc(retry_after) if retry_after is not None else None,
+    )
+
+
+@_evolve.register(Reminder.Cancelled)
+def _cancelled(event: Any, row: dict[str, Any]) -> None:
+    row.update(delivery=CANCELLED, retry_after=None)
 
 
 # -- queries ------------------------------------------------------------------------------------
 
 
-def reminders(
-    engine: sa.Engine, after: int, limit: int, hidden_subgroups: Collection[str] = ()
+def page(
+    conn: sa.Connection, after: int, limit: int, hidden_subgroups: Collection[str] = ()
 ) -> tuple[list[dict[str, Any]], int]:
     """Reminders issued after log position `after`, oldest first, and the position to page on;
     none about items of `hidden_subgroups`."""
@@ -174,12 +188,11 @@ def reminders(
         query = query.where(
             sa.or_(table.c.subgroup.is_(None), table.c.subgroup.not_in(list(hidden_subgroups)))
         )
-    with engine.connect() as conn:
-        rows = conn.execute(query).mappings().all()
+    rows = conn.execute(query).mappings().all()
     return [_entry(row) for row in rows], (rows[-1]["position"] if rows else after)
 
 
-def deliverable(engine: sa.Engine, now: datetime) -> list[str]:
+def deliverable(conn: sa.Connection, now: datetime) -> list[str]:
     """Ids of reminders that may be delivered at `now`, oldest first: pending, failed and due a
     retry, or claimed by an attempt that has since expired."""
     table = reminders_table
@@ -195,11 +208,10 @@ def deliverable(engine: sa.Engine, now: datetime) -> list[str]:
         )
         .order_by(table.c.position)
     )
-    with engine.connect() as conn:
-        return list(conn.execute(query).scalars())
+    return list(conn.execute(query).scalars())
 
 
-def undelivered_ids(engine: sa.Engine) -> set[str]:
+def undelivered_ids(conn: sa.Connection) -> set[str]:
     """Ids of reminders still to be delivered: pending, claimed, or failed with a retry due."""
     table = reminders_table
     query = sa.select(table.c.reminder_id).where(
@@ -208,20 +220,27 @@ def undelivered_ids(engine: sa.Engine) -> set[str]:
             sa.and_(table.c.delivery == FAILED, table.c.retry_after.is_not(None)),
         )
     )
-    with engine.connect() as conn:
-        return set(conn.execute(query).scalars())
+    return set(conn.execute(query).scalars())
 
 
-def issued_ids(engine: sa.Engine, ids: Iterable[Any]) -> set[str]:
+def issued_ids(conn: sa.Connection, ids: Iterable[Any]) -> set[str]:
     """Which of `ids` (UUIDs or strings) name a reminder already issued."""
     wanted = list(dict.fromkeys(str(i) for i in ids))
     table = reminders_table
     found: set[str] = set()
-    with engine.connect() as conn:
-        for chunk in _chunks(wanted):
-            query = sa.select(table.c.reminder_id).where(table.c.reminder_id.in_(chunk))
-            found.update(conn.execute(query).scalars())
+    for chunk in _chunks(wanted):
+        query = sa.select(table.c.reminder_id).where(table.c.reminder_id.in_(chunk))
+        found.update(conn.execute(query).scalars())
     return found
+
+
+def latest_occurrences(conn: sa.Connection) -> dict[tuple[str, date], date]:
+    """For each (target, due date), the latest occurrence any reminder was issued for."""
+    table = reminders_table
+    query = sa.select(table.c.target_id, table.c.due, sa.func.max(table.c.occurrence)).group_by(
+        table.c.target_id, table.c.due
+    )
+    return {(target, due): latest for target, due, latest in conn.execute(query)}
 
 
 def _entry(row: Any) -> dict[str, Any]:

@@ -1,0 +1,234 @@
+"""The HTTP edge: one pure ASGI layer in front of the API and the pages (ADR 0030).
+
+In order, for each request: a request id (the client's `X-Request-ID` when sane) bound to every
+log line; the client address and scheme through trusted proxies; exactly one `Authorization`
+header (400); for `/api/`, the bearer token authenticated here, before any body is read or
+validated (401; an unknown token also spends the client's failed-authentication bucket, and an
+empty one is 429 before any lookup); the rate limit, per user when authenticated, per client
+address otherwise (429 with `Retry-After`); the body read whole within its size and time limits
+(413, 408); a POST with `Idempotency-Key` from an authenticated user run under its key (ADR 0012).
+Every answer gets the security headers and the request id; HEAD is served as GET without a body;
+a 405 lists every method the path allows. One log line per request names the actor when known.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from typing import Any
+
+import structlog
+from starlette.concurrency import run_in_threadpool
+from starlette.routing import Match, Mount
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from adapters.handle import Clock
+from adapters.http import idempotency, limits
+from adapters.http.forwarded import Forwarded, parse_networks
+from adapters.http.problems import problem
+from adapters.http.security_headers import SecurityHeaders
+from adapters.settings import Settings
+from domain.actor import Actor
+
+ACTOR = "learnloop.actor"  # the scope key naming the authenticated actor, for routes and the log
+log = structlog.get_logger("learnloop.http")
+METHODS_WITH_BODY = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+PROBED = ("GET", "POST", "PUT", "PATCH", "DELETE")
+UNLIMITED = ("/assets/", "/healthz")  # static files and the load balancer's probe
+UNAUTHENTICATED = {"WWW-Authenticate": 'Bearer realm="learnloop"'}
+
+
+def _request_id(headers: list[tuple[bytes, bytes]]) -> str:
+    for name, value in headers:
+        if name == b"x-request-id" and 1 <= len(value) <= 64:
+            text = value.decode("latin-1")
+            if all(c.isascii() and (c.isalnum() or c in "._-") for c in text):
+                return text
+    return uuid.uuid4().hex
+
+
+def note_actor(scope: Scope, actor: Actor) -> None:
+    """Names the request's actor for its log line (the pages find theirs in a thread)."""
+    scope[ACTOR] = actor
+
+
+class Edge:
+    def __init__(self, app: ASGIApp, settings: Settings, clock: Clock | None, policy: str) -> None:
+        self.app = app
+        self.settings = settings
+        now = limits.monotonic_of(clock)
+        self.users = limits.buckets(settings.rate_limit_per_minute, now)
+        self.anonymous = limits.buckets(settings.anonymous_rate_limit_per_minute, now)
+        self.failures = limits.buckets(settings.auth_failures_per_minute, now)
+        self.forwarded = Forwarded(parse_networks(settings.trusted_proxies))
+        self.headers = SecurityHeaders(policy)
+        self.https_only = settings.public_url.startswith("https://")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers: list[tuple[bytes, bytes]] = scope["headers"]
+        request_id = _request_id(headers)
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        started = time.perf_counter()
+        host, port = scope.get("client") or (None, 0)
+        host, scheme = self.forwarded.resolve(host, scope.get("scheme", "http"), headers)
+        scope["client"] = (host, port) if host else None
+        scope["scheme"] = scheme
+        method = scope["method"]
+        head = method == "HEAD"
+        if head:
+            scope["method"] = "GET"
+        sent: dict[str, Any] = {"status": 500}
+        https = scheme == "https" or self.https_only
+
+        async def answer(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                sent["status"] = status = message["status"]
+                out = list(message.get("headers", []))
+                if status == 405:
+                    out = [(n, v) for n, v in out if n.lower() != b"allow"]
+                    out.append((b"allow", self._allowed(scope).encode()))
+                out.append((b"x-request-id", request_id.encode()))
+                self.headers.add(scope["path"], https, out)
+                message = {**message, "headers": out}
+            elif head and message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        try:
+            await self._serve(scope, receive, answer)
+        finally:
+            actor: Actor | None = scope.get(ACTOR)
+            log.info(
+                "request",
+                method=method,
+                path=scope["path"],
+                status=sent["status"],
+                duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                **({"actor_id": actor.id, "actor_role": actor.role} if actor else {}),
+            )
+            structlog.contextvars.clear_contextvars()
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers: list[tuple[bytes, bytes]] = scope["headers"]
+        given = [value for name, value in headers if name == b"authorization"]
+        if len(given) > 1:
+            detail = "send exactly one Authorization header"
+            await problem(400, "Bad request", detail)(scope, receive, send)
+            return
+        api = scope["path"].startswith("/api/")
+        client = (scope.get("client") or ("unknown", 0))[0]
+        token: str | None = None
+        if api and given:
+            token = _bearer(given[0])
+            refusal = await self._authenticate(scope, token, client)
+            if refusal is not None:
+                await refusal(scope, receive, send)
+                return
+        elif api and scope["method"] in METHODS_WITH_BODY:
+            await _unauthenticated("an Authorization: Bearer token is required")(
+                scope, receive, send
+            )
+            return
+        actor: Actor | None = scope.get(ACTOR)
+        if not scope["path"].startswith(UNLIMITED):
+            wait = self._spend(actor, client)
+            if wait > 0:
+                await _too_many(wait, "requests")(scope, receive, send)
+                return
+        if scope["method"] not in METHODS_WITH_BODY:
+            await self.app(scope, receive, send)
+            return
+        key = idempotency.given_key(headers)
+        if key is None:
+            await problem(422, "Invalid request", *idempotency.INVALID)(scope, receive, send)
+            return
+        try:
+            body, receive = await limits.read_body(
+                headers,
+                receive,
+                self.settings.max_body_bytes,
+                self.settings.body_timeout_seconds,
+            )
+        except limits.TooLarge:
+            detail = f"the request body is larger than {self.settings.max_body_bytes} bytes"
+            await problem(413, "Content too large", detail)(scope, receive, send)
+            return
+        except limits.TooSlow:
+            detail = f"the request body took over {self.settings.body_timeout_seconds} s"
+            response = problem(408, "Request timeout", detail, headers={"Connection": "close"})
+            await response(scope, receive, send)
+            return
+        if isinstance(key, str) and token is not None and scope["method"] == "POST":
+            user_hash = hashlib.sha256(token.encode()).hexdigest()
+            await idempotency.run(self.app, scope, receive, send, key, user_hash, body)
+            return
+        await self.app(scope, receive, send)
+
+    async def _authenticate(self, scope: Scope, token: str | None, client: str) -> Any:
+        """None once the actor is in the scope; else the refusal to send."""
+        if token is None:
+            return _unauthenticated("an Authorization: Bearer token is required")
+        ll = scope["app"].state.learnloop
+        actor = ll.users.recently_authenticated(token)
+        if actor is None:
+            if self.failures is not None and (wait := self.failures.wait(client)) > 0:
+                return _too_many(wait, "failed authentications from this address")
+            actor = await run_in_threadpool(ll.users.authenticate, token)
+        if actor is None:
+            if self.failures is not None:
+                self.failures.take(client)
+            return _unauthenticated("the token is not recognised")
+        note_actor(scope, actor)
+        structlog.contextvars.bind_contextvars(actor_id=actor.id, actor_role=actor.role)
+        return None
+
+    def _spend(self, actor: Actor | None, client: str) -> float:
+        if actor is not None:
+            return self.users.take(actor.id) if self.users is not None else 0.0
+        return self.anonymous.take(client) if self.anonymous is not None else 0.0
+
+    def _allowed(self, scope: Scope) -> str:
+        """Every method some route allows on this path (HEAD wherever GET is)."""
+        routes = [r for r in scope["app"].router.routes if not isinstance(r, Mount)]
+        methods = {
+            method
+            for method in PROBED
+            for route in routes
+            if route.matches(_probe(scope, method))[0] == Match.FULL
+        }
+        if "GET" in methods:
+            methods.add("HEAD")
+        return ", ".join(sorted(methods))
+
+
+def _probe(scope: Scope, method: str) -> Scope:
+    """A scope of its own, so matching leaves the request's untouched."""
+    return {
+        "type": "http",
+        "method": method,
+        "path": scope["path"],
+        "root_path": scope.get("root_path", ""),
+        "headers": [],
+        "query_string": b"",
+    }
+
+
+def _bearer(value: bytes) -> str | None:
+    scheme, _, token = value.decode("latin-1").strip().partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
+
+
+def _unauthenticated(detail: str) -> Any:
+    return problem(401, "Unauthenticated", detail, headers=UNAUTHENTICATED)
+
+
+def _too_many(wait: float, what: str) -> Any:
+    seconds = limits.retry_after(wait)
+    detail = f"too many {what}; retry after {seconds} s"
+    return problem(429, "Too many requests", detail, headers={"Retry-After": str(seconds)})
