@@ -100,7 +100,12 @@ def plan_rows(
     hidden: Collection[str] = (),
 ) -> Iterator[list[Any]]:
     names = {s.slug: s.name for s in framework.subgroups}
-    for doc in _docs(read_models, today, subgroup, hidden):
+    order = {s.slug: i for i, s in enumerate(framework.subgroups)}
+    docs = sorted(
+        _docs(read_models, today, subgroup, hidden),
+        key=lambda d: (order.get(d["subgroup"], 99), d["identified_on"], d["created_at"]),
+    )
+    for doc in docs:
         labels = _labels(framework, doc["subgroup"])
         closure = doc.get("closure") or {}
         closed_on = closure.get("on") or (doc["closed_at"] or "")[:10] or None

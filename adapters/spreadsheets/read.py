@@ -68,12 +68,18 @@ def _decoded(data: bytes, name: str) -> str:
         ) from None
 
 
-def _dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
+def _dialect(text: str) -> type[csv.Dialect]:
+    """Excel's CSV, separated by what the header line is separated by (a comma, or the
+    semicolon or tab of some locales)."""
     header = text.split("\n", 1)[0]
-    try:
-        return csv.Sniffer().sniff(header, delimiters=",;\t")
-    except csv.Error:
-        return csv.excel
+    counts = {d: header.count(d) for d in ",;\t"}
+    delimiter = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
+
+    class Dialect(csv.excel):
+        pass
+
+    Dialect.delimiter = delimiter
+    return Dialect
 
 
 def _workbook_rows(path: Path) -> Iterator[Row]:

@@ -436,16 +436,20 @@ def libreoffice(tmp_path: Any) -> Any:
         pytest.skip("soffice is missing: `make libreoffice` installs libreoffice-calc")
     profile = tmp_path / "libreoffice-profile"
 
-    def convert(path: Any, to: str) -> Any:
-        out = tmp_path / f"converted-{to}"
+    def convert(paths: Any, to: str) -> Any:
+        """`paths` (one file, or a list converted in one run) as `to`: the converted file(s)."""
+        many = isinstance(paths, list)
+        given = paths if many else [paths]
+        out = tmp_path / f"converted-{to.split(':')[0]}"
         out.mkdir(exist_ok=True)
         args = [soffice, f"-env:UserInstallation=file://{profile}", "--headless"]
-        if str(path).endswith(".csv"):
+        if all(str(p).endswith(".csv") for p in given):
             args.append("--infilter=CSV:44,34,76,1,,2057")  # comma, quote, UTF-8, line 1, en-GB
-        args += ["--convert-to", to, "--outdir", str(out), str(path)]
-        subprocess.run(args, check=True, capture_output=True, timeout=180)
-        converted = out / f"{path.stem}.{to.split(':')[0]}"
-        assert converted.exists(), f"LibreOffice wrote no {converted.name}"
-        return converted
+        args += ["--convert-to", to, "--outdir", str(out), *map(str, given)]
+        subprocess.run(args, check=True, capture_output=True, timeout=300)
+        converted = [out / f"{p.stem}.{to.split(':')[0]}" for p in given]
+        missing = [c.name for c in converted if not c.exists()]
+        assert not missing, f"LibreOffice wrote no {missing}"
+        return converted if many else converted[0]
 
     return convert
