@@ -251,6 +251,22 @@ def _whole(chain: list[tuple[int, bool, Doc]], version: int) -> Doc:
     return doc
 
 
+def documents_at(
+    conn: sa.Connection, table: sa.Table, position: int, ids: Sequence[str] | None = None
+) -> list[Doc]:
+    """Every document of a versions table (or those of `ids`) as it stood at `position`:
+    the version recorded at or before it and not replaced by then; oldest first."""
+    query = (
+        sa.select(table.c.doc)
+        .where(table.c.position <= position)
+        .where(sa.or_(table.c.valid_to.is_(None), table.c.valid_to > position))
+        .order_by(table.c.created_on, table.c.id)
+    )
+    if ids is not None:
+        query = query.where(table.c.id.in_(list(ids)))
+    return list(conn.execute(query).scalars())
+
+
 def row(doc: Doc, **columns: Any) -> dict[str, Any]:
     """A document's current row: its id, when it was created, the document and `columns`."""
     return {"id": doc["id"], "created_at": doc["created_at"], "doc": doc, **columns}

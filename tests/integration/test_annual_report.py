@@ -1106,3 +1106,62 @@ def test_an_item_closed_by_override_before_its_actions_completed_never_reached_e
 
     loop = subgroup_of(build(ll, 2026), SCR)["loop"]
     assert loop == {"identification": 1, "improvement": 1, "effectiveness": 0, "closed": 1}
+
+
+def test_steps_entered_after_the_year_count_in_the_year_they_happened(
+    ll: Learnloop, make_actors: Callable[[Learnloop], Any], clock: Any
+) -> None:
+    """December's minutes typed up in April (ADR 0040): the figures go by the days the steps
+    happened; the state the year ended in stays as the log knew it then."""
+    actors = make_actors(ll)
+    bm = actors.business_manager
+    clock.now = noon(date(2027, 4, 20))  # all of it recorded after the year
+    item = ll.learning.identify(
+        bm,
+        IdentifyNeed(
+            subgroup=SCR,
+            title="Minutes typed up late",
+            description="",
+            source_kind="local_serious_case_review",
+            on=date(2026, 12, 2),
+        ),
+    )
+    action = ll.learning.choose_means(
+        item,
+        bm,
+        ChooseMeans(
+            means="key_themes",
+            description="Brief",
+            owner="QA",
+            due=date(2027, 2, 28),
+            on=date(2026, 12, 9),
+        ),
+    )
+    ll.learning.report_progress(
+        item, bm, ReportProgress(action_id=action, status="complete", on=date(2027, 2, 20))
+    )
+    measure = ll.learning.define_measure(
+        item,
+        bm,
+        DefineMeasure(
+            kind="evaluation_workshop",
+            description="Workshop",
+            review_due=date(2027, 6, 30),
+            on=date(2027, 1, 5),
+        ),
+    )
+    ll.learning.record_evidence(
+        item,
+        bm,
+        RecordEvidence(measure_id=measure, outcome="met", summary="Works", on=date(2027, 3, 10)),
+    )
+    ll.learning.close_item(item, bm, CloseItem(summary="Done", on=date(2027, 3, 24)))
+
+    report = build(ll, 2026)
+    scr = subgroup_of(report, SCR)
+    assert scr["needs_identified"] == 1
+    assert (scr["actions"]["chosen"], scr["actions"]["completed"]) == (1, 1)
+    assert scr["measures_defined"] == 1 and scr["evidence"]["met"] == 1
+    assert scr["closed_with_evidence"] == 1
+    assert [i["id"] for g in report["impact"] for i in g["items"]] == [str(item)]
+    assert build(ll, 2027)["totals"]["needs_identified"] == 0
