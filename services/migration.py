@@ -32,9 +32,11 @@ from domain.errors import DomainError, InvalidField
 from domain.framework import Framework
 from domain.imported_file import ImportedFile
 from domain.learning_item import LearningItem
+from domain.reference import ITEM, Numbering, Reference
 from services.change import Clock
 from services.errors import NotFound
 from services.event_log import EventLog
+from services.references import REFERENCE_RETRIES, References
 
 KIND = "action-plan"
 
@@ -58,10 +60,17 @@ class PlanRefused(Exception):
 
 
 class ActionPlans:
-    def __init__(self, log: EventLog, framework: Framework, clock: Clock) -> None:
+    def __init__(
+        self,
+        log: EventLog,
+        framework: Framework,
+        clock: Clock,
+        references: References | None = None,
+    ) -> None:
         self.log = log
         self.framework = framework
         self.clock = clock
+        self.references = references or References(log)
 
     def previous(self, sha256: str) -> ImportedFile | None:
         try:
@@ -77,8 +86,10 @@ class ActionPlans:
         importer = actor.importing(sha256)
         outcome = Outcome()
         now = self.clock()
+        numbering = self._numbering()
         for planned in plan:
-            item = _Decision(self.framework, importer, now, outcome.problems).item(planned)
+            decision = _Decision(self.framework, importer, now, outcome.problems, numbering)
+            item = decision.item(planned)
             if item is not None:
                 outcome.items.append(item)
                 outcome.references[planned.reference] = str(item.id)
@@ -87,33 +98,56 @@ class ActionPlans:
 
     def record(self, actor: Actor, plan: list[PlannedItem], sha256: str, file_name: str) -> Outcome:
         """Every item of the plan, or none (PlanRefused naming each problem)."""
-        outcome = self.check(actor, plan, sha256)
-        if outcome.problems:
-            raise PlanRefused(outcome.problems)
-        if outcome.previous is not None:
+        for _ in range(REFERENCE_RETRIES):
+            outcome = self.check(actor, plan, sha256)
+            if outcome.problems:
+                raise PlanRefused(outcome.problems)
+            if outcome.previous is not None:
+                return outcome
+            imported = ImportedFile.record(
+                KIND,
+                sha256,
+                file_name,
+                outcome.rows,
+                outcome.references,
+                actor=actor.importing(sha256),
+                now=self.clock(),
+            )
+            try:
+                outcome.position = self.log.record(imported, *outcome.items)
+            except IntegrityError:
+                # The same file, imported meanwhile by someone else; or a reference another
+                # writer took meanwhile (an item's id is its reference's): decided again.
+                continue
             return outcome
-        imported = ImportedFile.record(
-            KIND,
-            sha256,
-            file_name,
-            outcome.rows,
-            outcome.references,
-            actor=actor.importing(sha256),
-            now=self.clock(),
-        )
-        try:
-            outcome.position = self.log.record(imported, *outcome.items)
-        except IntegrityError:  # the same file, imported meanwhile by someone else
-            return Outcome(previous=self.previous(sha256))
-        return outcome
+        raise IntegrityError("the plan's references were taken by other writers each time")
+
+    def _numbering(self) -> Numbering:
+        """References for the items of one plan: each year's next free number, then the ones
+        after it, since the plan's items are saved together."""
+        issued: dict[int, int] = {}
+
+        def next_reference(day: Any) -> str:
+            year = day.year
+            number = issued[year] + 1 if year in issued else self.references.next_number(ITEM, year)
+            issued[year] = number
+            return str(Reference(ITEM, year, number))
+
+        return next_reference
 
 
 class _Decision:
     """One planned item decided on a new aggregate; each refusal becomes a row's problem."""
 
     def __init__(
-        self, framework: Framework, actor: Actor, now: Any, problems: list[Problem]
+        self,
+        framework: Framework,
+        actor: Actor,
+        now: Any,
+        problems: list[Problem],
+        numbering: Numbering,
     ) -> None:
+        self.numbering = numbering
         self.framework = framework
         self.actor = actor
         self.now = now
@@ -133,7 +167,9 @@ class _Decision:
         found = self._try(
             planned.row,
             IDENTIFY_COLUMNS,
-            lambda: LearningItem.identify(self.framework, identify, actor=self.actor, now=self.now),
+            lambda: LearningItem.identify(
+                self.framework, identify, actor=self.actor, now=self.now, numbering=self.numbering
+            ),
         )
         if found is None:
             return None
