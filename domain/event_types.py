@@ -10,6 +10,7 @@ from domain.audit import Audit, AuditProgramme
 from domain.case_review import CaseReview
 from domain.indicator import Indicator
 from domain.learning_item import LearningItem
+from domain.reference import Claim
 from domain.reminder import Reminder
 
 AGGREGATES: tuple[type[Aggregate], ...] = (
@@ -19,6 +20,7 @@ AGGREGATES: tuple[type[Aggregate], ...] = (
     AuditProgramme,
     Indicator,
     Reminder,
+    Claim,
 )
 
 
