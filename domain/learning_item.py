@@ -646,7 +646,7 @@ class LearningItem(Aggregate):
         since = self.reopened_at
         return any(
             measure.outcome == loop.MET
-            and (since is None or measure.evidence[-1]["recorded_at"] > since)
+            and (since is None or measure.evidence[-1]["recorded_at"] >= since)
             for measure in self.measures.values()
             if not measure.withdrawn
         )

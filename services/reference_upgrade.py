@@ -4,14 +4,14 @@ Run once a store is opened: it walks the creation events in log order and gives 
 has no reference the next free number of its series (so the order of the log decides the
 numbers), saving the record's `ReferenceAssigned` and a claim of the id a new record with that
 reference would have (so numbering and URLs find it) together. A review also claims
-its case reference, unless another review already holds it. A marker claim records that the
-walk is done, so later starts skip it; two processes walking at once conflict on a claim and the
-loser moves on to the next number.
+its case reference, unless another review already holds it. The walk reads only creation
+events, decoding each (a record created with its reference is skipped without loading it), so a
+store whose records all have references costs one read of those events; two processes walking
+at once conflict on a claim and the loser moves on to the next number.
 """
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from datetime import datetime
 from uuid import UUID
@@ -30,7 +30,6 @@ from services.event_log import EventLog
 from services.references import References
 
 Record = LearningItem | CaseReview | Audit
-_DONE = ("upgrade", "references/1")
 _PAGE = 500
 _KINDS: dict[str, type[Record]] = {
     get_topic(event): aggregate
@@ -53,26 +52,20 @@ def _series(record: Record) -> tuple[str, int]:
 
 def assign_missing_references(log: EventLog, actor: Actor, clock: Callable[[], datetime]) -> int:
     """Gives every record without a reference its reference; answers how many it gave."""
-    if _done(log):
-        return 0
     references = References(log)
     given, start = 0, 1
     while True:
         page = log.recorder.select_notifications(start, _PAGE, topics=tuple(_KINDS))
         for notification in page:
+            created = log.mapper.to_domain_event(notification)
+            if getattr(created, "reference", None) is not None:
+                continue  # created with its reference: most records, read without loading
             record_id = UUID(str(notification.originator_id))
-            kind = _KINDS[notification.topic]
-            given += _assign(log, references, record_id, kind, actor, clock)
+            given += _assign(log, references, record_id, _KINDS[notification.topic], actor, clock)
         if len(page) < _PAGE:
             break
         start = page[-1].id + 1
-    with contextlib.suppress(IntegrityError):  # another process finished the walk too
-        log.record(Claim.claim(*_DONE, claim_id(*_DONE), actor=actor, now=clock()))
     return given
-
-
-def _done(log: EventLog) -> bool:
-    return bool(list(log.events.get(claim_id(*_DONE), limit=1)))
 
 
 def _assign(

@@ -252,8 +252,8 @@ def _withdraw_part(parts: list[Doc], part_id: str, withdrawal: Doc) -> list[Doc]
 
 def follow_up_rows(doc: Doc) -> list[dict[str, Any]]:
     """An item's follow-ups: an action until it is complete, a measure until its latest
-    evidence is `met`; nothing on a closed item."""
-    if doc["closed_at"] is not None:
+    evidence is `met`, neither withdrawn; nothing on a closed or withdrawn item."""
+    if doc["closed_at"] is not None or doc.get("withdrawn"):
         return []
     common = {"item_id": doc["id"], "subgroup": doc["subgroup"], "item_title": doc["title"]}
     actions = [
