@@ -60,7 +60,7 @@ def bootstrap(
     projector.create_tables()
     assert_durable(store, settings.allow_unsafe_durability)
     shared = _shared_projection(settings, store, log, projector)
-    log.on_recorded = shared.wait_for if shared else projector.wait_for
+    log.recorder.on_committed = shared.follow if shared else projector.project
     users = Users(store.write_engine, clock, reader=store.engine)
     users.create_tables()
     idempotency = IdempotencyKeys(store.write_engine, clock)

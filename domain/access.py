@@ -38,6 +38,12 @@ def may_keep_dataset(actor: Actor, subgroup: str) -> bool:
     return actor.role == SYSTEM or may_write(actor, subgroup)
 
 
+def may_import(actor: Actor, subgroup: str) -> bool:
+    """An imported file's records are written by someone who may write in their subgroup, or
+    by learnloop itself on behalf of the person who ran the import."""
+    return actor.role == SYSTEM or may_write(actor, subgroup)
+
+
 def may_override_closure(actor: Actor) -> bool:
     """Closing an item without 'met' evidence, giving an override reason, is the business
     manager's alone."""

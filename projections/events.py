@@ -11,6 +11,7 @@ from uuid import UUID
 from domain.actor import system_actor
 from domain.audit import Audit, AuditProgramme
 from domain.case_review import CaseReview
+from domain.imported_file import ImportedFile
 from domain.indicator import Indicator
 from domain.learning_item import LearningItem
 from domain.reference import Claim
@@ -43,6 +44,7 @@ STREAM_TYPES: dict[type, str] = {
     Indicator.Event: "indicator",
     Reminder.Event: "reminder",
     Claim.Event: "claim",
+    ImportedFile.Event: "imported_file",
 }
 
 

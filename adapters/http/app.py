@@ -18,6 +18,7 @@ from adapters.http.routes import (
     audits,
     case_reviews,
     dataset,
+    exports,
     ics,
     inspection,
     items,
@@ -75,7 +76,7 @@ def create_app(
         return {"status": "ok"}
 
     routers = (framework_routes, items, case_reviews, audits, inspection, reminders, ics)
-    for routes in (*routers, reports, dataset):
+    for routes in (*routers, reports, dataset, exports):
         app.include_router(
             routes.router, responses=problems.PROBLEM_RESPONSES, dependencies=[KnownQuery]
         )

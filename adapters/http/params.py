@@ -12,6 +12,13 @@ from domain.errors import InvalidField
 from services.errors import NotFound
 
 MAX_POSITION = 2**63 - 1  # the event log's positions are 64-bit integers
+# A text filter holds no control character (a NUL is refused by PostgreSQL's text type, so both
+# stores answer 422 alike, before any query).
+PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+
+
+def has_control_characters(value: str) -> bool:
+    return any(ord(c) < 0x20 or ord(c) == 0x7F for c in value)
 
 
 def parse_timestamp(value: str, field: str) -> datetime:

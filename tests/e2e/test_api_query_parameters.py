@@ -80,3 +80,20 @@ def test_an_event_type_is_matched_whatever_its_case(client, api, inspector):
     assert len(exact) == 1
     assert trail(client, inspector, type="identified").json()["events"] == exact
     assert trail(client, inspector, type="IDENTIFIED").json()["events"] == exact
+
+
+def test_the_actor_filter_takes_an_id_or_a_name(client, api, inspector):
+    item = api.create_item()
+    [identified] = api.history(item["id"])
+    actor = identified["actor"]
+    by_id = trail(client, inspector, actor=actor["id"]).json()["events"]
+    by_name = trail(client, inspector, actor=actor["name"]).json()["events"]
+    by_lower = trail(client, inspector, actor=actor["name"].lower()).json()["events"]
+    assert [e["position"] for e in by_id] == [identified_position(by_id)]
+    assert by_name == by_id == by_lower
+    assert trail(client, inspector, actor="Nobody at all").json()["events"] == []
+
+
+def identified_position(events):
+    (event,) = events
+    return event["position"]

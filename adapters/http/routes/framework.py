@@ -31,13 +31,14 @@ def _subgroup(s: Subgroup) -> dict[str, Any]:
     }
 
 
+# The framework is in memory: these answer on the event loop, with no thread-pool hop (ADR 0030).
 @router.get("/subgroups")
-def subgroups(ll: App, _: CurrentActor) -> list[dict[str, Any]]:
+async def subgroups(ll: App, _: CurrentActor) -> list[dict[str, Any]]:
     return [_subgroup(s) for s in ll.framework.subgroups]
 
 
 @router.get("/agencies")
-def agencies(ll: App, _: CurrentActor) -> list[dict[str, str]]:
+async def agencies(ll: App, _: CurrentActor) -> list[dict[str, str]]:
     return [{"slug": a.slug, "name": a.name} for a in ll.framework.agencies]
 
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 
 from adapters.http.auth import App, Reader, hidden_subgroups
 from adapters.http.dated import dated
-from adapters.http.params import MAX_POSITION, AsOf, as_of_moment, parse_timestamp
+from adapters.http.params import MAX_POSITION, PRINTABLE, AsOf, as_of_moment, parse_timestamp
 from adapters.persistence.integrity import head_digest
 from domain.errors import InvalidField
 from domain.event_types import event_type_named, event_types
@@ -28,10 +28,15 @@ def audit_trail(
     reader: Reader,
     after: Annotated[int, Query(ge=0, le=MAX_POSITION)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    subgroup: Annotated[str | None, Query(description="a subgroup's slug")] = None,
-    actor: Annotated[str | None, Query(description="a user's id or name")] = None,
+    subgroup: Annotated[
+        str | None, Query(description="a subgroup's slug", pattern=PRINTABLE)
+    ] = None,
+    actor: Annotated[
+        str | None, Query(description="a user's id or name", pattern=PRINTABLE)
+    ] = None,
     type: Annotated[
-        str | None, Query(description="an event type, e.g. MeansChosen (any case)")
+        str | None,
+        Query(description="an event type, e.g. MeansChosen (any case)", pattern=PRINTABLE),
     ] = None,
     since: Annotated[str | None, Query(description="ISO 8601, inclusive")] = None,
     until: Annotated[str | None, Query(description="ISO 8601, exclusive")] = None,
