@@ -8,6 +8,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.audit import Audit, AuditProgramme
 from domain.case_review import CaseReview
+from domain.imported_file import ImportedFile
 from domain.indicator import Indicator
 from domain.learning_item import LearningItem
 from domain.reference import Claim
@@ -21,6 +22,7 @@ AGGREGATES: tuple[type[Aggregate], ...] = (
     Indicator,
     Reminder,
     Claim,
+    ImportedFile,
 )
 
 
