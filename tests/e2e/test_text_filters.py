@@ -27,7 +27,7 @@ def test_ordinary_filters_still_work(client: TestClient, inspector: str, api: An
     api.create_item()
     headers = {"Authorization": f"Bearer {inspector}"}
     found = client.get(
-        TRAIL, params={"type": "Created", "subgroup": "serious-case-review"}, headers=headers
+        TRAIL, params={"type": "Identified", "subgroup": "serious-case-review"}, headers=headers
     )
     assert found.status_code == 200, found.text
 
