@@ -26,6 +26,12 @@ def may_close(actor: Actor, subgroup: str) -> bool:
     return actor.role == CHAIR and subgroup in actor.subgroups
 
 
+def may_withdraw_item(actor: Actor, subgroup: str) -> bool:
+    """Withdrawing a whole learning item (a duplicate, say) is for those who close items; an
+    action or a measure is withdrawn by anyone who writes in the subgroup."""
+    return may_close(actor, subgroup)
+
+
 def may_keep_dataset(actor: Actor, subgroup: str) -> bool:
     """The dataset is kept by those who write in its subgroup, and by learnloop itself (an
     import, evidence the values produce)."""

@@ -39,3 +39,29 @@ def recorded_day(state: dict[str, Any], name: str = "on") -> None:
     """Upcasts a stored event from before its step carried a date: the step happened on the
     day it was recorded, in the partnership's time zone."""
     state[name] = local_date(state["timestamp"], DEFAULT_TIMEZONE)
+
+
+# The field that holds the day an event's step happened, for events whose step names its own
+# day; every other dated event holds it in `on`.
+OWN_DAY_FIELDS = (
+    "identified_on",
+    "notified_on",
+    "assessed_on",
+    "decided_on",
+    "chosen_on",
+    "received_on",
+    "agreed_on",
+    "published_on",
+    "reached_on",
+    "planned_on",
+    "completed_on",
+)
+
+
+def happened_on(data: dict[str, Any]) -> Any:
+    """The day the step an event records happened (as the event's data holds it: a date or its
+    ISO text), or None for an event that is not a step in the world (a correction, a
+    reminder)."""
+    if data.get("on") is not None:
+        return data["on"]
+    return next((data[name] for name in OWN_DAY_FIELDS if data.get(name) is not None), None)

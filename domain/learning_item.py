@@ -13,7 +13,7 @@ from uuid import uuid4
 
 from eventsourcing.domain import Aggregate
 
-from domain import access, loop
+from domain import access, loop, withdrawal
 from domain.actor import Actor
 from domain.commands.learning_item import (
     AmendAction,
@@ -26,10 +26,12 @@ from domain.commands.learning_item import (
     ReopenItem,
     ReportProgress,
 )
+from domain.commands.withdrawal import Withdraw, WithdrawAction, WithdrawMeasure
 from domain.dates import After, recorded_day, step_date
 from domain.errors import InvalidField, RuleViolation, UnknownPart
 from domain.framework import Framework, Subgroup
 from domain.indicator import measure_link
+from domain.reference import Numbering, record_id
 
 
 @dataclass
@@ -43,6 +45,12 @@ class Action:
     chosen_on: date
     status: str = loop.NOT_STARTED
     status_on: date | None = None
+    withdrawn: bool = False
+
+    @property
+    def is_open(self) -> bool:
+        """Neither complete nor withdrawn: what stands between an item and its closure."""
+        return not self.withdrawn and self.status != loop.COMPLETE
 
 
 @dataclass
@@ -54,6 +62,7 @@ class Measure:
     defined_on: date
     evidence: list[dict[str, Any]] = field(default_factory=list)
     indicator: dict[str, Any] | None = None  # {code, target[, agency]} of the dataset
+    withdrawn: bool = False
 
     @property
     def outcome(self) -> str | None:
@@ -96,6 +105,15 @@ class LearningItem(Aggregate):
         actor: dict[str, str]
 
     class Identified(Event, Aggregate.Created):
+        """Version 2 adds `reference`; version 1 events load with none."""
+
+        class_version = 2
+        reference: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["reference"] = None  # recorded before references: assigned by an upgrade
+
         subgroup: str
         title: str
         description: str
@@ -103,6 +121,14 @@ class LearningItem(Aggregate):
         source_reference: str | None
         themes: list[str]
         identified_on: date
+
+    class ReferenceAssigned(Event):
+        """A reference given to a record created before references were (ADR 0045)."""
+
+        reference: str
+
+        def apply(self, record: Any) -> None:
+            record.reference = self.reference
 
     class MeansChosen(_Dated, Event):
         action_id: str
@@ -231,6 +257,33 @@ class LearningItem(Aggregate):
             item.closed_at = None
             item.closed_on = None
             item.reopened_on = self.on
+            item.reopened_at = self.timestamp
+
+    class Withdrawn(Event):
+        """The item was entered by mistake (a duplicate, say): it keeps its history and leaves
+        boards, counts and reminders."""
+
+        reason: str
+        withdrawn_on: date
+
+        def apply(self, item: LearningItem) -> None:
+            item.withdrawn_on = self.withdrawn_on
+
+    class ActionWithdrawn(Event):
+        action_id: str
+        reason: str
+        withdrawn_on: date
+
+        def apply(self, item: LearningItem) -> None:
+            item.actions[self.action_id].withdrawn = True
+
+    class MeasureWithdrawn(Event):
+        measure_id: str
+        reason: str
+        withdrawn_on: date
+
+        def apply(self, item: LearningItem) -> None:
+            item.measures[self.measure_id].withdrawn = True
 
     def __init__(
         self,
@@ -242,7 +295,9 @@ class LearningItem(Aggregate):
         source_reference: str | None,
         themes: list[str],
         identified_on: date,
+        reference: str | None,
     ) -> None:
+        self.reference = reference
         self.subgroup = subgroup
         self.title = title
         self.description = description
@@ -255,16 +310,26 @@ class LearningItem(Aggregate):
         self.closed_at: datetime | None = None
         self.closed_on: date | None = None
         self.reopened_on: date | None = None
+        self.reopened_at: datetime | None = None
+        self.withdrawn_on: date | None = None
 
     # -- decisions -------------------------------------------------------------------------
 
     @classmethod
     def identify(
-        cls, framework: Framework, command: IdentifyNeed, *, actor: Actor, now: datetime
+        cls,
+        framework: Framework,
+        command: IdentifyNeed,
+        *,
+        actor: Actor,
+        now: datetime,
+        numbering: Numbering | None = None,
     ) -> LearningItem:
+        """`numbering` gives the reference for the day the need was identified."""
         framework.subgroup(command.subgroup).check_source(command.source_kind)
         identified_on = step_date(command.on, now, framework.timezone)
         themes = {_required(t, "themes").casefold(): t.strip() for t in command.themes}
+        reference = numbering(identified_on) if numbering is not None else None
         return cls._create(
             cls.Identified,
             actor=actor.as_record(),
@@ -275,6 +340,8 @@ class LearningItem(Aggregate):
             source_reference=_optional(command.source_reference),
             themes=list(themes.values()),
             identified_on=identified_on,
+            reference=reference,
+            id=record_id(reference),
             timestamp=now,
         )
 
@@ -318,7 +385,7 @@ class LearningItem(Aggregate):
         timezone: str = loop.DEFAULT_TIMEZONE,
     ) -> None:
         self._check_open()
-        action = self._action(command.action_id)
+        action = self._open_action(command.action_id)
         if command.status not in loop.PROGRESS_STATUSES:
             raise InvalidField("status", f"expected one of: {', '.join(loop.PROGRESS_STATUSES)}")
         on = self._step_date(command.on, now, timezone, _action_steps(action))
@@ -373,6 +440,8 @@ class LearningItem(Aggregate):
     ) -> None:
         self._check_open()
         measure = self._measure(command.measure_id)
+        if measure.withdrawn:
+            raise RuleViolation("a withdrawn measure records no evidence")
         if command.outcome not in loop.OUTCOMES:
             raise InvalidField("outcome", f"expected one of: {', '.join(loop.OUTCOMES)}")
         on = self._step_date(
@@ -399,7 +468,7 @@ class LearningItem(Aggregate):
     ) -> None:
         """Reassigns an action (owner, and the owner's email) or moves its due date."""
         self._check_open()
-        action = self._action(command.action_id)
+        action = self._open_action(command.action_id)
         on = self._step_date(command.on, now, timezone, _action_steps(action))
         owner, due = command.owner, command.due
         if owner is None and due is None:
@@ -410,6 +479,15 @@ class LearningItem(Aggregate):
             raise InvalidField("owner_email", "give the owner with the owner's email")
         if due is not None:
             _not_before(due, self.identified_on, "due")
+        if owner == action.owner and command.owner_email == action.owner_email:
+            owner = None
+        if due == action.due:
+            due = None
+        if owner is None and due is None:
+            raise InvalidField(
+                "owner" if command.owner is not None else "due",
+                "an amendment must change the owner or the due date (they are already so)",
+            )
         previous: dict[str, Any] = {}
         if owner is not None:
             previous.update(owner=action.owner, owner_email=action.owner_email)
@@ -464,11 +542,8 @@ class LearningItem(Aggregate):
         override_reason = _optional(command.override_reason)
         if override_reason is not None and not access.may_override_closure(actor):
             raise RuleViolation("only a business manager may close an item by override")
-        if not self.has_met_evidence and override_reason is None:
-            raise RuleViolation(
-                "an item closes only when a measure of effectiveness has 'met' evidence"
-                " (a business manager may close it with an override_reason)"
-            )
+        if override_reason is None:
+            self._check_closable()
         after = [] if override_reason is not None else [self._met_evidence_on()]
         on = self._step_date(command.on, now, timezone, after)
         self.trigger_event(
@@ -499,7 +574,66 @@ class LearningItem(Aggregate):
             timestamp=now,
         )
 
+    def withdraw(self, command: Withdraw, *, actor: Actor, now: datetime, timezone: str) -> None:
+        if self.is_withdrawn:
+            raise RuleViolation(f"the item was withdrawn on {self.withdrawn_on}")
+        self.trigger_event(
+            self.Withdrawn,
+            reason=withdrawal.reason(command.reason),
+            withdrawn_on=self._withdrawal_day(command, now, timezone),
+            actor=actor.as_record(),
+            timestamp=now,
+        )
+
+    def withdraw_action(
+        self, command: WithdrawAction, *, actor: Actor, now: datetime, timezone: str
+    ) -> None:
+        self._check_open()
+        action = self._action(command.action_id)
+        if action.withdrawn:
+            raise RuleViolation(f"action '{action.description}' is already withdrawn")
+        self.trigger_event(
+            self.ActionWithdrawn,
+            action_id=action.id,
+            reason=withdrawal.reason(command.reason),
+            withdrawn_on=self._withdrawal_day(command, now, timezone),
+            actor=actor.as_record(),
+            timestamp=now,
+        )
+
+    def withdraw_measure(
+        self, command: WithdrawMeasure, *, actor: Actor, now: datetime, timezone: str
+    ) -> None:
+        self._check_open()
+        measure = self._measure(command.measure_id)
+        if measure.withdrawn:
+            raise RuleViolation(f"measure '{measure.description}' is already withdrawn")
+        self.trigger_event(
+            self.MeasureWithdrawn,
+            measure_id=measure.id,
+            reason=withdrawal.reason(command.reason),
+            withdrawn_on=self._withdrawal_day(command, now, timezone),
+            actor=actor.as_record(),
+            timestamp=now,
+        )
+
+    def assign_reference(self, reference: str, *, actor: Actor, now: datetime) -> None:
+        """Gives a record created before references were its reference (ADR 0045)."""
+        if self.reference is not None:
+            raise RuleViolation(f"the record already has the reference {self.reference}")
+        self.trigger_event(
+            self.ReferenceAssigned, reference=reference, actor=actor.as_record(), timestamp=now
+        )
+
     # -- what the state implies ------------------------------------------------------------
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_on is not None
+
+    @property
+    def open_actions(self) -> list[Action]:
+        return [a for a in self.actions.values() if a.is_open]
 
     @property
     def is_closed(self) -> bool:
@@ -507,14 +641,30 @@ class LearningItem(Aggregate):
 
     @property
     def has_met_evidence(self) -> bool:
-        return any(measure.outcome == loop.MET for measure in self.measures.values())
+        """A measure still standing whose latest evidence is `met`, recorded since the item was
+        last reopened (a reopened item is not closed again on the evidence it was closed on)."""
+        since = self.reopened_at
+        return any(
+            measure.outcome == loop.MET
+            and (since is None or measure.evidence[-1]["recorded_at"] >= since)
+            for measure in self.measures.values()
+            if not measure.withdrawn
+        )
 
     @property
     def stage(self) -> str:
-        return loop.stage(self.is_closed, (a.status for a in self.actions.values()))
+        standing = (a.status for a in self.actions.values() if not a.withdrawn)
+        return loop.stage(self.is_closed, standing)
 
     def rag(self, today: date) -> str | None:
-        return loop.item_rag(loop.action_rag(a.status, a.due, today) for a in self.actions.values())
+        """The worst open action's; `closed` once the item is closed, whatever its actions."""
+        if self.is_closed:
+            return loop.CLOSED
+        return loop.item_rag(
+            loop.action_rag(a.status, a.due, today)
+            for a in self.actions.values()
+            if not a.withdrawn
+        )
 
     def _step_date(
         self, given: date | None, now: datetime, timezone: str, after: After = ()
@@ -535,12 +685,44 @@ class LearningItem(Aggregate):
     def _met_evidence_on(self) -> tuple[date | None, str]:
         """The earliest day on which a measure's latest evidence was `met`: a closure needs
         met evidence gathered by its day."""
-        days = [m.outcome_on for m in self.measures.values() if m.outcome == loop.MET]
+        days = [
+            m.outcome_on
+            for m in self.measures.values()
+            if m.outcome == loop.MET and not m.withdrawn
+        ]
         return min((d for d in days if d is not None), default=None), "the 'met' evidence"
 
     def _check_open(self) -> None:
+        if self.is_withdrawn:
+            raise RuleViolation("a withdrawn item cannot change")
         if self.is_closed:
             raise RuleViolation("a closed item cannot change; reopen it first")
+
+    def _check_closable(self) -> None:
+        """`met` evidence (since the last reopening), and every action complete or withdrawn."""
+        if not self.has_met_evidence:
+            since = " recorded since it was reopened" if self.reopened_at is not None else ""
+            raise RuleViolation(
+                f"an item closes only when a measure of effectiveness has 'met' evidence{since}"
+                " (a business manager may close it with an override_reason)"
+            )
+        open_actions = self.open_actions
+        if open_actions:
+            named = "; ".join(f"'{a.description}' ({a.status})" for a in open_actions)
+            raise RuleViolation(
+                f"an item closes once every action is complete or withdrawn; still open: {named}"
+                " (a business manager may close it with an override_reason)"
+            )
+
+    def _withdrawal_day(self, command: Withdraw, now: datetime, timezone: str) -> date:
+        today = loop.local_date(now, timezone)
+        return withdrawal.day(command.on, today, self.identified_on, "identification")
+
+    def _open_action(self, action_id: str) -> Action:
+        action = self._action(action_id)
+        if action.withdrawn:
+            raise RuleViolation(f"action '{action.description}' is withdrawn")
+        return action
 
     def _check_rules(self, rules: Subgroup) -> None:
         if rules.slug != self.subgroup:

@@ -13,6 +13,7 @@ from adapters.bootstrap import bootstrap
 from adapters.handle import Clock, Learnloop, system_clock
 from adapters.http import problems
 from adapters.http.edge import Edge
+from adapters.http.query import KnownQuery, PublicKnownQuery
 from adapters.http.routes import (
     audits,
     case_reviews,
@@ -64,7 +65,7 @@ def create_app(
     # one ASGI layer: request id, proxies, authentication, limits, idempotency, headers
     app.add_middleware(Edge, settings=settings, clock=clock, policy=web.page_policy())
 
-    @app.get("/healthz", tags=["health"])
+    @app.get("/healthz", tags=["health"], dependencies=[PublicKnownQuery])
     def healthz() -> Any:
         ll: Learnloop = app.state.learnloop
         try:
@@ -76,6 +77,8 @@ def create_app(
 
     routers = (framework_routes, items, case_reviews, audits, inspection, reminders, ics)
     for routes in (*routers, reports, dataset, exports):
-        app.include_router(routes.router, responses=problems.PROBLEM_RESPONSES)
+        app.include_router(
+            routes.router, responses=problems.PROBLEM_RESPONSES, dependencies=[KnownQuery]
+        )
     web.install(app, settings)  # the pages under / (ADR 0016)
     return app

@@ -16,16 +16,17 @@ from __future__ import annotations
 import hashlib
 import time
 import uuid
+from collections import OrderedDict
 from typing import Any
 
 import structlog
 from starlette.concurrency import run_in_threadpool
-from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from adapters.handle import Clock
 from adapters.http import idempotency, limits
 from adapters.http.forwarded import Forwarded, parse_networks
+from adapters.http.methods import allowed
 from adapters.http.problems import problem
 from adapters.http.security_headers import SecurityHeaders
 from adapters.settings import Settings
@@ -34,8 +35,9 @@ from domain.actor import Actor
 ACTOR = "learnloop.actor"  # the scope key naming the authenticated actor, for routes and the log
 log = structlog.get_logger("learnloop.http")
 METHODS_WITH_BODY = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-PROBED = ("GET", "POST", "PUT", "PATCH", "DELETE")
 UNLIMITED = ("/assets/", "/healthz")  # static files and the load balancer's probe
+# What takes seconds to build: reports (every format), exports, the inspection pack, PDFs.
+RENDERS = ("/api/v1/reports/", "/api/v1/exports/", "/api/v1/inspection-pack", "/reports/annual.")
 UNAUTHENTICATED = {"WWW-Authenticate": 'Bearer realm="learnloop"'}
 
 
@@ -61,9 +63,12 @@ class Edge:
         self.users = limits.buckets(settings.rate_limit_per_minute, now)
         self.anonymous = limits.buckets(settings.anonymous_rate_limit_per_minute, now)
         self.failures = limits.buckets(settings.auth_failures_per_minute, now)
+        self.renders = limits.buckets(settings.renders_per_minute, now)
+        self.rendering = 0  # renders under way in this process (one event loop: no lock)
         self.forwarded = Forwarded(parse_networks(settings.trusted_proxies))
         self.headers = SecurityHeaders(policy)
         self.https_only = settings.public_url.startswith("https://")
+        self.known: OrderedDict[str, None] = OrderedDict()  # SHA-256 of tokens found
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -91,7 +96,7 @@ class Edge:
                 out = list(message.get("headers", []))
                 if status == 405:
                     out = [(n, v) for n, v in out if n.lower() != b"allow"]
-                    out.append((b"allow", self._allowed(scope).encode()))
+                    out.append((b"allow", allowed(scope).encode()))
                 out.append((b"x-request-id", request_id.encode()))
                 self.headers.add(scope["path"], https, out)
                 message = {**message, "headers": out}
@@ -140,6 +145,9 @@ class Edge:
             if wait > 0:
                 await _too_many(wait, "requests")(scope, receive, send)
                 return
+        if _is_render(scope):
+            await self._render(scope, receive, send, actor, client)
+            return
         if scope["method"] not in METHODS_WITH_BODY:
             await self.app(scope, receive, send)
             return
@@ -176,46 +184,65 @@ class Edge:
         ll = scope["app"].state.learnloop
         actor = ll.users.recently_authenticated(token)
         if actor is None:
-            if self.failures is not None and (wait := self.failures.wait(client)) > 0:
+            digest = hashlib.sha256(token.encode()).hexdigest()
+            throttled = self.failures is not None and digest not in self.known
+            if throttled and (wait := self.failures.wait(client)) > 0:  # type: ignore[union-attr]
                 return _too_many(wait, "failed authentications from this address")
             actor = await run_in_threadpool(ll.users.authenticate, token)
-        if actor is None:
-            if self.failures is not None:
-                self.failures.take(client)
-            return _unauthenticated("the token is not recognised")
+            if actor is None:
+                if self.failures is not None:
+                    self.failures.take(client)
+                return _unauthenticated("the token is not recognised")
+            self._remember(digest)
         note_actor(scope, actor)
         structlog.contextvars.bind_contextvars(actor_id=actor.id, actor_role=actor.role)
         return None
+
+    async def _render(
+        self, scope: Scope, receive: Receive, send: Send, actor: Actor | None, client: str
+    ) -> None:
+        """A report or export: `renders_per_minute` built per user (or address), and at most
+        `max_concurrent_renders` at once in this process (503 beyond: try again shortly)."""
+        key = f"u:{actor.id}" if actor else f"a:{client}"
+        if self.renders is not None and (wait := self.renders.wait(key)) > 0:
+            await _too_many(wait, "reports and exports")(scope, receive, send)
+            return
+        if self.rendering >= self.settings.max_concurrent_renders:
+            detail = "the server is building other reports; retry in a few seconds"
+            busy = problem(503, "Busy", detail, headers={"Retry-After": "5"})
+            await busy(scope, receive, send)
+            return
+        status: list[int] = []
+
+        async def sent(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status.append(message["status"])
+            await send(message)
+
+        self.rendering += 1
+        try:
+            await self.app(scope, receive, sent)
+        finally:
+            self.rendering -= 1
+            if self.renders is not None and status and status[0] < 400:
+                self.renders.take(key)  # a refusal (401, 404, 422) built nothing
+
+    def _remember(self, digest: str) -> None:
+        """A token found once is not held up by its address's failed authentications (a
+        neighbour guessing tokens must not lock a user out); it is still looked up."""
+        self.known[digest] = None
+        self.known.move_to_end(digest)
+        if len(self.known) > limits.MAX_BUCKETS:
+            self.known.popitem(last=False)
 
     def _spend(self, actor: Actor | None, client: str) -> float:
         if actor is not None:
             return self.users.take(actor.id) if self.users is not None else 0.0
         return self.anonymous.take(client) if self.anonymous is not None else 0.0
 
-    def _allowed(self, scope: Scope) -> str:
-        """Every method some route allows on this path (HEAD wherever GET is)."""
-        routes = [r for r in scope["app"].router.routes if not isinstance(r, Mount)]
-        methods = {
-            method
-            for method in PROBED
-            for route in routes
-            if route.matches(_probe(scope, method))[0] == Match.FULL
-        }
-        if "GET" in methods:
-            methods.add("HEAD")
-        return ", ".join(sorted(methods))
 
-
-def _probe(scope: Scope, method: str) -> Scope:
-    """A scope of its own, so matching leaves the request's untouched."""
-    return {
-        "type": "http",
-        "method": method,
-        "path": scope["path"],
-        "root_path": scope.get("root_path", ""),
-        "headers": [],
-        "query_string": b"",
-    }
+def _is_render(scope: Scope) -> bool:
+    return scope["method"] == "GET" and scope["path"].startswith(RENDERS)
 
 
 def _bearer(value: bytes) -> str | None:

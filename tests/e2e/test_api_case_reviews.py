@@ -5,6 +5,7 @@ they were)."""
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -38,9 +39,13 @@ def auth(token: str, **extra: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}", **extra}
 
 
+_CASES = itertools.count(14)
+
+
 def notification(**overrides: Any) -> dict[str, Any]:
+    """A notification of a case of its own (a case reference is held by one review at once)."""
     body: dict[str, Any] = {
-        "case_reference": "CR-2026/014",
+        "case_reference": f"CR-2026/{next(_CASES):03d}",
         "notified_on": "2026-04-20",
         "notifying_agency": "rbwm-childrens-services",
         "summary": "Infant admitted with unexplained injuries; agencies had prior concerns.",
@@ -181,7 +186,8 @@ def clocks_by_name(review: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def test_a_business_manager_takes_a_serious_case_review_from_notification_to_publication(
     reviews: Reviews, client: TestClient, unchanged: Callable[..., Any]
 ) -> None:
-    response = client.post(REVIEWS, json=notification(), headers=auth(reviews.token))
+    body = notification(case_reference="CR-2026/014")
+    response = client.post(REVIEWS, json=body, headers=auth(reviews.token))
     assert response.status_code == 201, response.text
     review = response.json()
     rid = review["id"]
@@ -522,7 +528,7 @@ def test_a_case_reference_is_a_reference_never_a_name(
                 REVIEWS, json=notification(case_reference=reference), headers=auth(reviews.token)
             )
             assert_problem(response, 422, field="case_reference")
-    for reference in ("AB12", "CR-2026/014", "scr/2026-3"):
+    for reference in ("AB12", "CR-2026/999", "scr/2026-3"):
         assert reviews.notify(case_reference=reference)["case_reference"] == reference
 
 

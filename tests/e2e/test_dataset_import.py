@@ -37,7 +37,7 @@ def wired(ll: Any) -> Any:
         )
         ll.projector.create_tables()
         ll.projector.catch_up()
-        log.on_recorded = ll.projector.wait_for
+        log.recorder.on_committed = ll.projector.project
     ll.dataset = Dataset(ll.log, ll.framework, ll.clock, IndicatorMeasures(ll.store.engine))
     return ll
 

@@ -125,10 +125,14 @@ def test_failed_authentications_are_throttled_per_address(
     ]
     refused = client.get(SUBGROUPS, headers=auth("guess-3"))
     assert refused.status_code == 429 and refused.headers["Retry-After"] == "30"
-    # a token already found is still served; another address may still try
+    # a token already found is still served, after its memory expired too; another address
+    # may still try
     assert client.get(SUBGROUPS, headers=auth(contributor)).status_code == 200
+    clock.advance(seconds=6)
+    assert client.get(SUBGROUPS, headers=auth(contributor)).status_code == 200
+    assert client.get(SUBGROUPS, headers=auth("guess-5")).status_code == 429
     assert edge(("198.51.100.8", 1)).get(SUBGROUPS, headers=auth(inspector)).status_code == 200
-    clock.advance(seconds=30)
+    clock.advance(seconds=24)
     assert client.get(SUBGROUPS, headers=auth("guess-4")).status_code == 401
 
 
@@ -284,3 +288,60 @@ def test_a_body_that_does_not_arrive_in_time_is_408() -> None:
 
     with pytest.raises(limits.TooSlow):
         anyio.run(read)
+
+
+# 5. Reports and exports: fewer per user, few at once
+
+
+def test_reports_are_limited_per_user(
+    api_database_url: str, clock: Any, learnloop: Learnloop, inspector: str, contributor: str
+) -> None:
+    settings = Settings(database_url=api_database_url, renders_per_minute=2)
+    app = create_app(settings, clock, learnloop=learnloop, run_scheduler=False)
+    report = f"{BASE}/reports/annual?year=2026&format=md"
+    with TestClient(app) as client:
+        for _ in range(2):
+            assert client.get(report, headers=auth(inspector)).status_code == 200
+        refused = client.get(report, headers=auth(inspector))
+        assert refused.status_code == 429 and refused.headers["Retry-After"] == "30"
+        assert client.get(SUBGROUPS, headers=auth(inspector)).status_code == 200  # only renders
+        assert client.get(report, headers=auth(contributor)).status_code == 200  # per user
+        clock.advance(seconds=30)
+        assert client.get(report, headers=auth(inspector)).status_code == 200
+
+
+def test_at_most_n_renders_run_at_once() -> None:
+    from adapters.http.edge import Edge
+
+    release = anyio.Event()
+    statuses: list[int] = []
+
+    async def slow_report(scope: Any, receive: Any, send: Any) -> None:
+        await release.wait()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"report"})
+
+    edge = Edge(slow_report, Settings(max_concurrent_renders=2), None, "default-src 'self'")
+
+    async def get(path: str) -> None:
+        async def receive() -> Any:
+            return {"type": "http.request", "body": b""}
+
+        async def send(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                statuses.append(message["status"])
+
+        scope = {"type": "http", "method": "GET", "path": path, "headers": [], "client": None}
+        await edge(scope, receive, send)
+
+    async def main() -> None:
+        async with anyio.create_task_group() as group:
+            for n in range(2):
+                group.start_soon(get, f"{BASE}/exports/{n}")
+            await anyio.wait_all_tasks_blocked()
+            await get(f"{BASE}/reports/annual")  # a third while two are under way
+            assert statuses == [503]
+            release.set()
+        assert sorted(statuses) == [200, 200, 503]
+
+    anyio.run(main)

@@ -41,7 +41,7 @@ def wired(ll: Learnloop) -> Learnloop:
         )
         ll.projector.create_tables()
         ll.projector.catch_up()
-        log.on_recorded = ll.projector.wait_for
+        log.recorder.on_committed = ll.projector.project
     ll.dataset = Dataset(ll.log, ll.framework, ll.clock, IndicatorMeasures(ll.store.engine))  # type: ignore[attr-defined]
     return ll
 

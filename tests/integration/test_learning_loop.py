@@ -100,10 +100,12 @@ def test_full_loop_shows_each_step_at_once(ll, actors, clock):
             "owner_email": None,
             "due": "2026-06-30",
             "status": "not_started",
-            "chosen_on": clock.now.date().isoformat(),
-            "status_on": None,
+            "chosen_on": today().isoformat(),
             "chosen_at": clock.now.isoformat(),
+            "status_on": None,
+            "completed_on": None,
             "completed_at": None,
+            "withdrawn": False,
             "rag": "green",
         }
     ]
@@ -168,8 +170,9 @@ def test_full_loop_shows_each_step_at_once(ll, actors, clock):
     assert doc["closure"] == {
         "summary": "Learning embedded",
         "override_reason": None,
-        "on": clock.now.date().isoformat(),
+        "on": today().isoformat(),
     }
+    assert doc["closed_on"] == today().isoformat()
     assert doc["version"] == 7
     assert stages == ["identification", "improvement", "effectiveness", "closed"]
     assert [e["type"] for e in ll.read_models.history(str(item_id))] == [

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from adapters.http.schemas import audits, case_reviews, dataset, items
+from adapters.http.schemas import audits, case_reviews, corrections, dataset, items
 from domain.commands.audit import CompleteAudit, PlanAudit, RecordFinding
 from domain.commands.case_review import (
     AgreeBoardResponse,
@@ -19,6 +19,7 @@ from domain.commands.case_review import (
     ReceiveFinalReport,
     RecordInvolvement,
 )
+from domain.commands.corrections import CorrectAudit, CorrectReviewStep
 from domain.commands.indicator import CorrectValue, DefineIndicator, SubmitValue
 from domain.commands.learning_item import (
     AmendAction,
@@ -32,6 +33,7 @@ from domain.commands.learning_item import (
     ReopenItem,
     ReportProgress,
 )
+from domain.commands.withdrawal import Withdraw, WithdrawAction, WithdrawMeasure
 
 DAY = date(2026, 5, 1)
 ITEM = {
@@ -245,6 +247,64 @@ CASES = [
         ("CP-01",),
         CorrectValue(**QUARTER, reason="late"),
     ),
+    (
+        corrections.Withdrawal,
+        {"reason": "r", "on": "2026-05-01"},
+        (),
+        Withdraw(reason="r", on=DAY),
+    ),
+    (
+        corrections.ActionWithdrawal,
+        {"reason": "r"},
+        ("a-1",),
+        WithdrawAction(action_id="a-1", reason="r"),
+    ),
+    (
+        corrections.MeasureWithdrawal,
+        {"reason": "r", "on": "2026-05-01"},
+        ("m-1",),
+        WithdrawMeasure(measure_id="m-1", reason="r", on=DAY),
+    ),
+    (
+        corrections.StepCorrection,
+        {
+            "step": "criteria_assessed",
+            "reason": "r",
+            "happened_on": "2026-05-01",
+            "criteria": FACTS,
+            "on": "2026-05-01",
+        },
+        (),
+        CorrectReviewStep(
+            step="criteria_assessed",
+            reason="r",
+            happened_on=DAY,
+            criteria=AssessCriteria(**FACTS),
+            on=DAY,
+        ),
+    ),
+    (
+        corrections.AuditCorrection,
+        {
+            "reason": "r",
+            "kind": "single_agency_audit",
+            "theme": "t",
+            "planned_for": "2026-05-01",
+            "agency": "police",
+            "override_reason": "o",
+            "on": "2026-05-01",
+        },
+        (),
+        CorrectAudit(
+            reason="r",
+            kind="single_agency_audit",
+            theme="t",
+            planned_for=DAY,
+            agency="police",
+            override_reason="o",
+            on=DAY,
+        ),
+    ),
 ]
 
 
@@ -258,7 +318,7 @@ def test_a_body_builds_its_command(body, fields, path, command):
 
 
 def test_every_body_with_a_command_is_covered():
-    modules = (items, case_reviews, audits, dataset)
+    modules = (items, case_reviews, audits, dataset, corrections)
     bodies = {
         cls
         for module in modules

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from adapters.http.params import MAX_POSITION, parse_id, parse_timestamp
+from adapters.http.params import MAX_POSITION, has_control_characters, parse_id, parse_timestamp
 from adapters.persistence.integrity import head_digest
 from adapters.web.pages import Visit, WebError, page_errors, render, visit
 from domain.errors import InvalidField
@@ -75,6 +75,8 @@ def inspection(
 ) -> Response:
     ll = v.ll
     filters = {"subgroup": subgroup, "actor": actor, "type": type, "since": since, "until": until}
+    if any(has_control_characters(value) for value in filters.values()):
+        raise WebError(422, "Check the filters", "A filter cannot hold control characters.")
     errors: dict[str, str] = {}
     moments = {}
     for name in ("since", "until"):

@@ -25,6 +25,8 @@ from domain.commands.case_review import (
     ReceiveFinalReport,
     RecordInvolvement,
 )
+from domain.commands.corrections import CorrectReviewStep
+from domain.commands.withdrawal import Withdraw
 from domain.errors import DomainError, InvalidField, RuleViolation
 from domain.framework import Agency, CaseReviewRules, ClockRule, Framework, Option
 
@@ -830,3 +832,182 @@ def test_a_clock_not_yet_met_is_red_once_its_due_date_has_passed():
         "green",
         "red",
     ]
+
+
+# -- withdrawal and corrections (issue 12) -------------------------------------------------
+
+
+def test_a_withdrawn_review_records_why_and_changes_no_more(given, scene):
+    review = given(criteria())
+    review.withdraw(Withdraw(reason="Notified twice"), **scene.at)
+    (event,) = review.collect_events()
+    assert (type(event).__name__, event.reason) == ("Withdrawn", "Notified twice")
+    assert review.is_withdrawn
+    refused(review, lambda: decided()(review, scene), RuleViolation, match="withdrawn")
+    refused(
+        review,
+        lambda: review.withdraw(Withdraw(reason="again"), **scene.at),
+        RuleViolation,
+        match="withdrawn on",
+    )
+
+
+def test_a_withdrawal_is_not_dated_before_the_notification(given, scene):
+    review = given()
+    refused(
+        review,
+        lambda: review.withdraw(Withdraw(reason="r", on=date(2024, 2, 1)), **scene.at),
+        InvalidField,
+        field="on",
+    )
+
+
+def test_correcting_a_steps_date_keeps_the_previous_one(given, scene):
+    review = given(*REPORTED)
+    review.correct_step(
+        scene.rules,
+        CorrectReviewStep(
+            step="final_report_received", reason="Typo", happened_on=date(2024, 6, 3)
+        ),
+        **scene.at,
+    )
+    (event,) = review.collect_events()
+    assert (event.happened_on, event.previous_on) == (date(2024, 6, 3), date(2024, 5, 20))
+    assert review.final_report is not None and review.final_report.on == date(2024, 6, 3)
+    assert review.step_dates()["final_report_received"] == date(2024, 6, 3)
+
+
+def test_correcting_the_notification_date_moves_the_clocks_start(given, scene):
+    review = given()
+    review.correct_step(
+        scene.rules,
+        CorrectReviewStep(step="notified", reason="r", happened_on=date(2024, 2, 20)),
+        **scene.at,
+    )
+    assert (review.notified_on, review.step_dates()["notified"]) == (date(2024, 2, 20),) * 2
+
+
+def test_a_correction_keeps_the_steps_in_order(given, scene):
+    review = given(*REPORTED, response())
+    refused(
+        review,
+        lambda: review.correct_step(
+            scene.rules,
+            CorrectReviewStep(
+                step="board_response_agreed", reason="r", happened_on=date(2024, 5, 1)
+            ),
+            **scene.at,
+        ),
+        InvalidField,
+        field="happened_on",
+        match="board_response_agreed on 2024-05-01 would be before",
+    )
+
+
+@pytest.mark.parametrize("step", ["published", "milestone:scoping_meeting", "nonsense"])
+def test_only_a_step_reached_is_corrected(given, scene, step):
+    review = given(*IN_REVIEW)
+    refused(
+        review,
+        lambda: review.correct_step(
+            scene.rules,
+            CorrectReviewStep(step=step, reason="r", happened_on=date(2024, 3, 2)),
+            **scene.at,
+        ),
+        InvalidField,
+        field="step",
+    )
+
+
+def test_a_correction_that_changes_nothing_is_refused(given, scene):
+    review = given(criteria())
+    refused(
+        review,
+        lambda: review.correct_step(
+            scene.rules,
+            CorrectReviewStep(step="notified", reason="r", happened_on=NOTIFIED),
+            **scene.at,
+        ),
+        InvalidField,
+        match="must change",
+    )
+    refused(
+        review,
+        lambda: review.correct_step(
+            scene.rules,
+            CorrectReviewStep(
+                step="criteria_assessed", reason="r", criteria=AssessCriteria(**REQUIRED)
+            ),
+            **scene.at,
+        ),
+        InvalidField,
+        field="criteria",
+    )
+
+
+def test_correcting_the_criteria_reassesses_them(given, scene):
+    review = given(criteria(**DISCRETIONARY))
+    assert review.required == "discretionary"
+    review.correct_step(
+        scene.rules,
+        CorrectReviewStep(
+            step="criteria_assessed", reason="The child died", criteria=AssessCriteria(**REQUIRED)
+        ),
+        **scene.at,
+    )
+    (event,) = review.collect_events()
+    assert (event.previous_criteria, event.required) == (DISCRETIONARY, SCR)
+    assert review.required == SCR
+
+
+def test_criteria_corrected_to_require_a_review_the_decision_departs_from_need_its_reason(
+    given, scene
+):
+    review = given(criteria(**DISCRETIONARY), decided(CIR))
+    refused(
+        review,
+        lambda: review.correct_step(
+            scene.rules,
+            CorrectReviewStep(
+                step="criteria_assessed", reason="r", criteria=AssessCriteria(**REQUIRED)
+            ),
+            **scene.at,
+        ),
+        RuleViolation,
+        match="departure_reason",
+    )
+
+
+def test_a_correction_needs_a_reason(given, scene):
+    review = given()
+    refused(
+        review,
+        lambda: review.correct_step(
+            scene.rules,
+            CorrectReviewStep(step="notified", reason=" ", happened_on=date(2024, 2, 2)),
+            **scene.at,
+        ),
+        InvalidField,
+        field="reason",
+    )
+
+
+def test_a_corrected_review_rebuilt_from_its_events_is_the_same(notify, scene):
+    review = notify()
+    for each in (*REPORTED,):
+        each(review, scene)
+    review.correct_step(
+        scene.rules,
+        CorrectReviewStep(step="notified", reason="r", happened_on=date(2024, 2, 20)),
+        **scene.at,
+    )
+    review.withdraw(Withdraw(reason="r"), **scene.at)
+    rebuilt = None
+    for event in review.collect_events():
+        rebuilt = event.mutate(rebuilt)
+    assert rebuilt is not None
+    assert (rebuilt.decision, rebuilt.steps, rebuilt.withdrawn_on) == (
+        review.decision,
+        review.steps,
+        review.withdrawn_on,
+    )

@@ -241,6 +241,11 @@ def test_evidence_before_the_measure_was_defined_is_refused(item, contributor, n
 
 
 def with_met_evidence(item, contributor, now):
+    item.report_progress(
+        ReportProgress(action_id=only(item.actions), status="complete", on=MET),
+        actor=contributor,
+        now=now,
+    )
     item.record_evidence(
         RecordEvidence(measure_id=only(item.measures), outcome="met", summary="A", on=MET),
         actor=contributor,

@@ -293,13 +293,14 @@ def test_a_concurrent_write_saves_neither_the_item_nor_the_link(
             review_id, bm, IdentifyNeed(**learning_fields("policy", "P")), expected_version=4
         )
     assert log.load(review_id, CaseReview, "case review").learning == []
-    assert record_count() == 5  # notified, assessed, decided, methodology, involvement
+    # notified (with the claim on its case reference), assessed, decided, methodology, involvement
+    assert record_count() == 6
 
     racing = CaseReviews(log, framework, RacingClock(clock, concurrent_write))
     item_id = racing.extract_learning(review_id, bm, IdentifyNeed(**learning_fields("policy", "P")))
     review = log.load(review_id, CaseReview, "case review")
     assert [link.item_id for link in review.learning] == [str(item_id)]
-    assert record_count() == 8  # a second involvement, then one item and one link
+    assert record_count() == 9  # a second involvement, then one item and one link
 
 
 # -- what is not there ----------------------------------------------------------------------
