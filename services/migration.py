@@ -15,7 +15,7 @@ from typing import Any
 
 from eventsourcing.persistence import IntegrityError
 
-from domain import access
+from domain import access, reference
 from domain.action_plan import (
     CLOSE_COLUMNS,
     EVIDENCE_FIELD_COLUMNS,
@@ -32,9 +32,11 @@ from domain.errors import DomainError, InvalidField
 from domain.framework import Framework
 from domain.imported_file import ImportedFile
 from domain.learning_item import LearningItem
+from domain.reference import Numbering
 from services.change import Clock
 from services.errors import NotFound
 from services.event_log import EventLog
+from services.references import References
 
 KIND = "action-plan"
 
@@ -77,8 +79,10 @@ class ActionPlans:
         importer = actor.importing(sha256)
         outcome = Outcome()
         now = self.clock()
+        numbering = References(self.log).batch_numbering(reference.ITEM, lambda day: day.year)
         for planned in plan:
-            item = _Decision(self.framework, importer, now, outcome.problems).item(planned)
+            decision = _Decision(self.framework, importer, now, outcome.problems, numbering)
+            item = decision.item(planned)
             if item is not None:
                 outcome.items.append(item)
                 outcome.references[planned.reference] = str(item.id)
@@ -112,8 +116,14 @@ class _Decision:
     """One planned item decided on a new aggregate; each refusal becomes a row's problem."""
 
     def __init__(
-        self, framework: Framework, actor: Actor, now: Any, problems: list[Problem]
+        self,
+        framework: Framework,
+        actor: Actor,
+        now: Any,
+        problems: list[Problem],
+        numbering: Numbering,
     ) -> None:
+        self.numbering = numbering
         self.framework = framework
         self.actor = actor
         self.now = now
@@ -133,7 +143,9 @@ class _Decision:
         found = self._try(
             planned.row,
             IDENTIFY_COLUMNS,
-            lambda: LearningItem.identify(self.framework, identify, actor=self.actor, now=self.now),
+            lambda: LearningItem.identify(
+                self.framework, identify, actor=self.actor, now=self.now, numbering=self.numbering
+            ),
         )
         if found is None:
             return None

@@ -58,8 +58,9 @@ def list_items(
 ) -> dict[str, Any]:
     if subgroup is not None and not ll.framework.has_subgroup(subgroup):
         raise InvalidField("subgroup", f"no subgroup '{subgroup}' in the framework")
-    if stage is not None and stage not in loop.STAGES:
-        raise InvalidField("stage", f"expected one of: {', '.join(loop.STAGES)}")
+    stages = (*loop.STAGES, loop.WITHDRAWN)
+    if stage is not None and stage not in stages:
+        raise InvalidField("stage", f"expected one of: {', '.join(stages)}")
     items = ll.read_models.items(
         ll.learning.today(),
         subgroup=subgroup,
