@@ -10,8 +10,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from adapters.annual_report import build
 from adapters.bootstrap import bootstrap
 from adapters.settings import Settings
@@ -58,12 +56,6 @@ def expected(rows: list[dict[str, str]], slug: str) -> dict[str, Any]:
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the annual report still dates learning steps by when they were recorded (chosen_at,"
-    " completed_at, recorded_at, the year's last recorded position); issue 12 item 2 moves it"
-    " to the steps' own dates",
-)
 def test_last_years_plan_gives_last_years_report(database_url: str, clock: Any) -> None:
     ll = bootstrap(Settings(database_url=database_url), clock)
     try:
