@@ -715,8 +715,7 @@ class LearningItem(Aggregate):
             )
 
     def _withdrawal_day(self, command: Withdraw, now: datetime, timezone: str) -> date:
-        today = loop.local_date(now, timezone)
-        return withdrawal.day(command.on, today, self.identified_on, "identification")
+        return withdrawal.day(command.on, now, timezone, self.identified_on, "identification")
 
     def _open_action(self, action_id: str) -> Action:
         action = self._action(action_id)

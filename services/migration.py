@@ -15,7 +15,7 @@ from typing import Any
 
 from eventsourcing.persistence import IntegrityError
 
-from domain import access
+from domain import access, reference
 from domain.action_plan import (
     CLOSE_COLUMNS,
     EVIDENCE_FIELD_COLUMNS,
@@ -32,7 +32,7 @@ from domain.errors import DomainError, InvalidField
 from domain.framework import Framework
 from domain.imported_file import ImportedFile
 from domain.learning_item import LearningItem
-from domain.reference import ITEM, Numbering, Reference
+from domain.reference import Numbering
 from services.change import Clock
 from services.errors import NotFound
 from services.event_log import EventLog
@@ -60,17 +60,10 @@ class PlanRefused(Exception):
 
 
 class ActionPlans:
-    def __init__(
-        self,
-        log: EventLog,
-        framework: Framework,
-        clock: Clock,
-        references: References | None = None,
-    ) -> None:
+    def __init__(self, log: EventLog, framework: Framework, clock: Clock) -> None:
         self.log = log
         self.framework = framework
         self.clock = clock
-        self.references = references or References(log)
 
     def previous(self, sha256: str) -> ImportedFile | None:
         try:
@@ -86,7 +79,7 @@ class ActionPlans:
         importer = actor.importing(sha256)
         outcome = Outcome()
         now = self.clock()
-        numbering = self._numbering()
+        numbering = References(self.log).batch_numbering(reference.ITEM, lambda day: day.year)
         for planned in plan:
             decision = _Decision(self.framework, importer, now, outcome.problems, numbering)
             item = decision.item(planned)
@@ -116,24 +109,12 @@ class ActionPlans:
             try:
                 outcome.position = self.log.record(imported, *outcome.items)
             except IntegrityError:
-                # The same file, imported meanwhile by someone else; or a reference another
-                # writer took meanwhile (an item's id is its reference's): decided again.
+                # The same file, imported meanwhile by someone else (found by the next check);
+                # or a reference another writer took meanwhile (an item's id is its
+                # reference's): decided again with the next free numbers.
                 continue
             return outcome
-        raise IntegrityError("the plan's references were taken by other writers each time")
-
-    def _numbering(self) -> Numbering:
-        """References for the items of one plan: each year's next free number, then the ones
-        after it, since the plan's items are saved together."""
-        issued: dict[int, int] = {}
-
-        def next_reference(day: Any) -> str:
-            year = day.year
-            number = issued[year] + 1 if year in issued else self.references.next_number(ITEM, year)
-            issued[year] = number
-            return str(Reference(ITEM, year, number))
-
-        return next_reference
+        raise IntegrityError("other writers took the plan's references at every attempt")
 
 
 class _Decision:
