@@ -361,3 +361,12 @@ def test_signed_in_pages_are_limited_per_session_not_per_address(
         assert first.get("/").status_code == 200
     assert first.get("/").status_code == 429
     assert second.get("/").status_code == 200
+
+
+def test_the_openapi_document_declares_the_edges_headers_and_answers(edge: Any) -> None:
+    document = edge(ELSEWHERE).get("/openapi.json").json()
+    create = document["paths"]["/api/v1/learning-items"]["post"]
+    headers = {p["name"] for p in create["parameters"] if p["in"] == "header"}
+    assert {"Idempotency-Key", "If-Match"} <= headers
+    assert {"400", "401", "408", "413", "422", "429"} <= set(create["responses"])
+    assert "X-Request-ID" in create["responses"]["201"]["headers"]
