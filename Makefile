@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: browser serve test test-fast test-slow test-all lint bench bench-quick clean
+.PHONY: browser libreoffice serve test test-fast test-slow test-all lint bench bench-quick clean
 
 $(STAMP): pyproject.toml package.json package-lock.json
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ $(STAMP): pyproject.toml package.json package-lock.json
 browser:
 	command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium)
 
+# The import and export tests open files with Debian's LibreOffice Calc: installed when missing.
+libreoffice:
+	command -v soffice >/dev/null || (apt-get update && apt-get install -y --no-install-recommends libreoffice-calc)
+
 serve: $(STAMP)
 	$(BIN)/learnloop serve
 
@@ -27,16 +31,16 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: lint browser
+test: lint browser libreoffice
 	$(BIN)/pytest -m "not slow" -n auto --dist worksteal
 
-test-fast: $(STAMP) browser
+test-fast: $(STAMP) browser libreoffice
 	$(BIN)/pytest -m "not slow and not postgres" -n auto --dist worksteal
 
 test-slow: $(STAMP)
 	$(BIN)/pytest -m slow
 
-test-all: lint browser
+test-all: lint browser libreoffice
 	$(BIN)/pytest -n auto --dist worksteal
 
 bench: $(STAMP)

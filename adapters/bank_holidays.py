@@ -8,11 +8,14 @@ for are treated as having no bank holidays, so the default range runs well past 
 
 from __future__ import annotations
 
+from functools import cache
+
 import holidays
 
 from domain.working_days import WorkingDays
 
 
+@cache  # WorkingDays is immutable; building the calendar costs 30 ms
 def england_and_wales(first_year: int = 2000, last_year: int = 2060) -> WorkingDays:
     bank_holidays = holidays.country_holidays(
         "GB", subdiv="ENG", years=range(first_year, last_year + 1)

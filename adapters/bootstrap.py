@@ -19,6 +19,7 @@ from adapters.reminders import build_reminders
 from adapters.sessions import Sessions
 from adapters.settings import Settings
 from adapters.shared_projection import SharedProjection
+from domain.actor import system_actor
 from domain.framework import Framework
 from projections.projector import Projector
 from projections.read import ReadModels
@@ -29,6 +30,7 @@ from services.case_reviews import CaseReviews
 from services.dataset import Dataset
 from services.event_log import EventLog
 from services.learning import LearningItems
+from services.reference_upgrade import assign_missing_references
 
 
 def _cipher_env(settings: Settings) -> dict[str, str]:
@@ -58,7 +60,7 @@ def bootstrap(
     projector.create_tables()
     assert_durable(store, settings.allow_unsafe_durability)
     shared = _shared_projection(settings, store, log, projector)
-    log.on_recorded = shared.wait_for if shared else projector.wait_for
+    log.recorder.on_committed = shared.follow if shared else projector.project
     users = Users(store.write_engine, clock, reader=store.engine)
     users.create_tables()
     idempotency = IdempotencyKeys(store.write_engine, clock)
@@ -68,6 +70,7 @@ def bootstrap(
         projector.catch_up()
     else:
         shared.start()
+    assign_missing_references(log, system_actor("upgrade"), clock)  # ADR 0045
     learning = LearningItems(log, framework, clock)
     sources = ReminderSources(store.engine, framework)
     return Learnloop(

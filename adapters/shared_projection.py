@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 
 import psycopg
 import structlog
 from psycopg import sql
 
+from adapters.persistence.group_commit import Committed
 from projections.projector import Projector
 
 PROJECTED = "learnloop_projected"
@@ -60,6 +62,12 @@ class SharedProjection:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
+
+    def follow(self, committed: Sequence[Committed]) -> None:
+        """The recorder's post-commit hook: waits until the leader announced the last of the
+        events this process just committed (it projects them from the log, ADR 0018)."""
+        if committed:
+            self.wait_for(max(c.position for c in committed))
 
     def wait_for(self, position: int) -> None:
         """Returns once the leader announced `position` (or the views show it)."""

@@ -1,13 +1,16 @@
-"""P2's baseline: a bare FastAPI app served exactly the way `learnloop serve` serves learnloop.
+"""P1's and P2's baseline: a bare FastAPI app served exactly the way `learnloop serve` serves
+learnloop.
 
     python benchmarks/bare_app.py --host H --port P --database-url URL [--workers N]
 
 takes `learnloop serve`'s own options and runs that very command, with `uvicorn.run` swapped for
 a shim that keeps every option `serve` passes (loop, http, workers, ...) and changes only the app.
 So the bare app gets the same uvicorn invocation, event loop and HTTP parser as the product, even
-after `serve` changes. Its one route is a plain `def` at the product's item path, answering the
-JSON document in $BARE_SAMPLE (a real item, fetched by the harness) with the requested id; the
-Lua script that loads GET item (benchmarks/wrk/get.lua) loads this too.
+after `serve` changes. Its routes are plain `def`s at the product's paths: GET item answers the
+JSON document in $BARE_SAMPLE (a real item, fetched by the harness) with the requested id (P2);
+POST item and POST action parse the same request bodies as the product (its own pydantic
+models) and answer 201 with a new id (P1). The Lua scripts that load the product
+(benchmarks/wrk/get.lua, commands.lua) load this too.
 """
 
 from __future__ import annotations
@@ -17,8 +20,11 @@ import os
 import sys
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 from fastapi import FastAPI
+
+from adapters.http.schemas.items import NewAction, NewItem
 
 HERE = Path(__file__).resolve().parent
 SAMPLE = "BARE_SAMPLE"
@@ -26,7 +32,9 @@ OPTIONS = "BARE_UVICORN_OPTIONS"  # the shim writes what `serve` passed to uvico
 
 
 def create_app() -> FastAPI:
-    sample: dict[str, Any] = json.loads(Path(os.environ[SAMPLE]).read_text())
+    sample: dict[str, Any] = (
+        json.loads(Path(os.environ[SAMPLE]).read_text()) if os.environ.get(SAMPLE) else {}
+    )
     app = FastAPI(title="bare")
 
     @app.get("/healthz")
@@ -36,6 +44,14 @@ def create_app() -> FastAPI:
     @app.get("/api/v1/learning-items/{item_id}")
     def item(item_id: str) -> dict[str, Any]:
         return {**sample, "id": item_id}
+
+    @app.post("/api/v1/learning-items", status_code=201)
+    def identify(body: NewItem) -> dict[str, Any]:
+        return {"id": str(uuid4()), "title": body.title}
+
+    @app.post("/api/v1/learning-items/{item_id}/actions", status_code=201)
+    def choose_means(item_id: str, body: NewAction) -> dict[str, Any]:
+        return {"id": str(uuid4()), "item_id": item_id, "due": body.due.isoformat()}
 
     return app
 

@@ -40,14 +40,14 @@ class Rate:
 
 @contextmanager
 def unprojected(ll: Learnloop) -> Iterator[None]:
-    """Saves that do not wait for the read models: `EventLog.save` goes through the group
-    commit, which brings the views up after every batch; seeding projects once, afterwards."""
-    hook = ll.log.on_recorded
-    ll.log.on_recorded = lambda position: None
+    """Saves that do not wait for the read models: the recorder's post-commit hook hands every
+    batch to the projector; seeding projects once, afterwards."""
+    hook = ll.log.recorder.on_committed
+    ll.log.recorder.on_committed = lambda committed: None
     try:
         yield
     finally:
-        ll.log.on_recorded = hook
+        ll.log.recorder.on_committed = hook
 
 
 def seed(ll: Learnloop, events: int) -> list[str]:

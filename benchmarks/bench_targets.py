@@ -1,4 +1,5 @@
-"""Seeded stores, and the write side of issue 7's targets: commands beside raw commits (P1, P7).
+"""Seeded stores, and the write side of the targets: commands beside a bare FastAPI app parsing
+the same bodies (P1), on a small and a large store (P8), with raw commits as a reference.
 
 run.py decides what to run and bench_rows.py prints it; the read side is bench_reads.py. HTTP
 load is wrk (bench_wrk.py), never Python threads.
@@ -11,7 +12,8 @@ import statistics
 import sys
 import time
 import uuid
-from dataclasses import dataclass
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench_load import new_action, new_item
@@ -24,11 +26,13 @@ from bench_wrk import run as wrk
 from adapters.bootstrap import bootstrap
 from adapters.settings import Settings
 
+BARE_APP = Path(__file__).resolve().parent / "bare_app.py"
+
 
 @dataclass(frozen=True)
 class Plan:
-    small: int  # events in the small store (P4, P6 baseline; P1, P2, P7 run on it)
-    large: int  # events in the large store (P3, P4, P6)
+    small: int  # events in the small store (P4, P6, P8 baseline; P1, P2 run on it)
+    large: int  # events in the large store (P3, P4, P6, P8)
     seconds: float  # each measured load (GET loads: in `rounds` turns)
     warmup: float  # untimed wrk run before the measured ones, per server
     raw_seconds: float  # each raw commit loop (run before and after the command load)
@@ -90,6 +94,7 @@ def auth(token: str) -> dict[str, str]:
 class Commands:
     loads: dict[int, Load]  # by connections
     raw_runs: list[float]  # rows/s of each raw loop, one before each load and one after
+    bare: dict[int, Load] = field(default_factory=dict)  # the bare app, same loads (P1)
 
     @property
     def raw_per_s(self) -> float:
@@ -104,33 +109,48 @@ def command_files(tmp: Path, seeded: Seeded) -> list[str]:
     return [str(seeded.ids_file), str(item_body), str(action_body)]
 
 
-def command_load(seeded: Seeded, tmp: Path, plan: Plan, workers: int | None) -> Commands:
+def command_load(
+    seeded: Seeded, tmp: Path, plan: Plan, workers: int | None, bare: bool = True
+) -> Commands:
     """Commands through HTTP at each client count (1 create : 3 choose-means on seeded items),
-    each right after a raw single-row commit loop on the same kind of storage (the server idle),
-    and one more raw loop at the end: the disk is shared, so the baseline is their median."""
+    each followed by the same load on the bare app (`bare`: P1's baseline, served by the same
+    `learnloop serve` command line) and preceded by a raw single-row commit loop on the same
+    kind of storage (the servers idle), with one more raw loop at the end: the reference row."""
     kind = seeded.store.kind
     files = command_files(tmp, seeded)
     headers = auth(seeded.token)
-    loads, raw = {}, []
-    with Server(seeded.store.url, tmp, f"{kind}-commands", workers) as server:
+    loads, raw, bare_loads = {}, [], {}
+    with ExitStack() as stack:
+        server = stack.enter_context(
+            Server(seeded.store.url, tmp, f"{kind}-commands-{seeded.ids}", workers)
+        )
         server.wait_idle()
+        baseline = None
+        if bare:
+            program = [sys.executable, str(BARE_APP)]
+            baseline = stack.enter_context(
+                Server(seeded.store.url, tmp, f"{kind}-bare-commands", workers, program, {})
+            )
+            baseline.wait_idle()
         tag = uuid.uuid4().hex[:6]
-        wrk(server.base_url, "commands", [*files, f"{tag}-w"], 4, plan.warmup, headers)
+        for target in (server, baseline):
+            if target is not None:
+                wrk(target.base_url, "commands", [*files, f"{tag}-w"], 4, plan.warmup, headers)
         for clients in plan.command_clients:
             raw.append(seeded.store.raw_commits(10**9, plan.raw_seconds))
-            loads[clients] = wrk(
-                server.base_url,
-                "commands",
-                [*files, f"{tag}-{clients}"],
-                clients,
-                plan.seconds,
-                headers,
-            )
+            args = [*files, f"{tag}-{clients}"]
+            loads[clients] = wrk(server.base_url, "commands", args, clients, plan.seconds, headers)
+            note = ""
+            if baseline is not None:
+                bare_loads[clients] = wrk(
+                    baseline.base_url, "commands", args, clients, plan.seconds, headers
+                )
+                note = f"; bare {bare_loads[clients].per_s:,.0f}/s"
             say(
                 kind,
                 f"raw {raw[-1]:,.0f}/s; commands x{clients}: {loads[clients].per_s:,.0f}/s, "
-                f"{loads[clients].describe()}",
+                f"{loads[clients].describe()}{note}",
             )
         raw.append(seeded.store.raw_commits(10**9, plan.raw_seconds))
     say(kind, f"raw commits/s: {', '.join(f'{r:,.0f}' for r in raw)}")
-    return Commands(loads, raw)
+    return Commands(loads, raw, bare_loads)

@@ -1,4 +1,5 @@
-"""learnloop's performance targets P1-P7 (issue 7), each a ratio to a baseline measured in this run.
+"""learnloop's performance targets (issues 7 and 13), each a ratio to a baseline measured in this
+run.
 
     .venv/bin/python benchmarks/run.py [--stores sqlite,postgres] [--only P1,P4]
         [--events 1000000] [--quick] [--workers N]
@@ -6,16 +7,18 @@
 Per store: a small store (10k events) and a large one (--events, default 1M), both seeded through
 the aggregates and the real event store (hash chain, then projected), and the real `learnloop
 serve` started as a subprocess on 127.0.0.1 for each load.
-  P1/P7 commands/s through HTTP (1, 16, 32 connections; the best counts) vs a raw single-row
-        insert+commit loop on the same storage with the product's durability (SQLite WAL +
-        synchronous=FULL; PostgreSQL as configured), run before each load and after the last
-        (the disk is shared and noisy: their median counts).
+  P1    commands/s through HTTP (1, 16, 32 connections; the best counts) vs a bare FastAPI
+        POST route parsing the same bodies and answering 201 (bare_app.py), served by the same
+        `learnloop serve` command line, loaded right after each product load; on PostgreSQL with
+        workers. A raw single-row insert+commit loop on the same storage with the product's
+        durability (SQLite WAL + synchronous=FULL; PostgreSQL as configured) is a reference row.
   P2    GET item req/s (16 connections) vs a bare FastAPI `def` route served by the same
         `learnloop serve` command line (bare_app.py), answering a real item's JSON.
   P3    `Projector.rebuild()` events/s vs the library's bare read-and-decode of the same log.
   P4    GET item and GET history p50/p99 (1 connection) on the large store vs the small one.
   P5    the 2026 annual report over 10 years of history vs over 1 (report_history.py).
   P6    the server's peak RSS (VmHWM) after the same GET load, large store vs small.
+  P8    commands/s as P1 with the large store's events (--events) vs with the small store's.
 The GET loads of P2, P4 and P6 take turns (bench_reads.py): every server is up at once, and
 each round gives every side its share of the duration, so that the machine's other work falls
 on subject and baseline alike.
@@ -51,7 +54,7 @@ from bench_stores import open_store
 from bench_targets import Plan, command_load, prepare
 from bench_wrk import ensure_wrk
 
-TARGETS = ("P1", "P2", "P3", "P4", "P5", "P6", "P7")
+TARGETS = ("P1", "P2", "P3", "P4", "P5", "P6", "P8")
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.md"
 
 
@@ -74,15 +77,15 @@ def workers_for(kind: str, asked: int | None) -> int | None:
 def bench(kind: str, plan: Plan, only: set[str], tmp: Path, args: argparse.Namespace) -> list:
     rows: list[bench_rows.Row] = []
     workers = workers_for(kind, args.workers)
-    commands = "P1" if kind == "sqlite" else "P7"
+    commands = only & {"P1", "P8"}
     reads = only & {"P2", "P4", "P6"}
     with ExitStack() as stack:
         small = large = None
-        if reads or commands in only:
+        if reads or commands:
             store = stack.enter_context(open_store(kind, tmp, "small", args.postgres_url))
             bench_env.note(kind, store.note)
             small = prepare(store, tmp, "small", plan.small, timed=False)
-        if only & {"P3", "P4", "P6"}:
+        if only & {"P3", "P4", "P6", "P8"}:
             store = stack.enter_context(open_store(kind, tmp, "large", args.postgres_url))
             large = prepare(store, tmp, "large", plan.large, timed="P3" in only)
             if "P3" in only:
@@ -101,9 +104,15 @@ def bench(kind: str, plan: Plan, only: set[str], tmp: Path, args: argparse.Names
                     rows += bench_rows.p4(kind, plan, found.small, found.large)
                 if "P6" in only:
                     rows += bench_rows.p6(kind, plan, found.small, found.large)
-        if commands in only:
+        if commands:
             assert small is not None
-            rows += bench_rows.commands(commands, kind, command_load(small, tmp, plan, workers))
+            on_small = command_load(small, tmp, plan, workers, bare="P1" in only)
+            if "P1" in only:
+                rows += bench_rows.commands(kind, on_small, workers)
+            if "P8" in only:
+                assert large is not None
+                on_large = command_load(large, tmp, plan, workers, bare=False)
+                rows += bench_rows.p8(kind, plan, on_small, on_large)
     if "P5" in only:
         one = report_history.measure(
             kind, tmp, args.postgres_url, range(2026, 2027), plan.report_items
@@ -136,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     stores = [s.strip() for s in args.stores.split(",") if s.strip()]
     only = {t.strip().upper() for t in args.only.split(",") if t.strip()}
     if only - set(TARGETS):
-        parser.error(f"unknown targets {sorted(only - set(TARGETS))}; expected P1-P7")
+        parser.error(f"unknown targets {sorted(only - set(TARGETS))}; expected {TARGETS}")
     plan = plan_for(args)
     if plan.large < plan.small:
         parser.error(f"--events must be at least {plan.small:,}")

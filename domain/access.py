@@ -26,9 +26,21 @@ def may_close(actor: Actor, subgroup: str) -> bool:
     return actor.role == CHAIR and subgroup in actor.subgroups
 
 
+def may_withdraw_item(actor: Actor, subgroup: str) -> bool:
+    """Withdrawing a whole learning item (a duplicate, say) is for those who close items; an
+    action or a measure is withdrawn by anyone who writes in the subgroup."""
+    return may_close(actor, subgroup)
+
+
 def may_keep_dataset(actor: Actor, subgroup: str) -> bool:
     """The dataset is kept by those who write in its subgroup, and by learnloop itself (an
     import, evidence the values produce)."""
+    return actor.role == SYSTEM or may_write(actor, subgroup)
+
+
+def may_import(actor: Actor, subgroup: str) -> bool:
+    """An imported file's records are written by someone who may write in their subgroup, or
+    by learnloop itself on behalf of the person who ran the import."""
     return actor.role == SYSTEM or may_write(actor, subgroup)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 CONTRIBUTOR = "contributor"
 CHAIR = "chair"
@@ -22,9 +22,18 @@ class Actor:
     name: str
     role: str
     subgroups: tuple[str, ...] = field(default=(), compare=False)
+    file_sha256: str | None = field(default=None, compare=False)  # acting through an import
 
     def as_record(self) -> dict[str, str]:
-        return {"id": self.id, "name": self.name, "role": self.role}
+        record = {"id": self.id, "name": self.name, "role": self.role}
+        if self.file_sha256 is not None:
+            record["file_sha256"] = self.file_sha256
+        return record
+
+    def importing(self, sha256: str) -> Actor:
+        """The same person, acting through an imported file (its SHA-256, hex): every event the
+        import records names both."""
+        return replace(self, file_sha256=sha256)
 
     @classmethod
     def from_record(cls, record: dict[str, str]) -> Actor:

@@ -13,14 +13,14 @@ events only evolve. Time arrives as `now`; local dates are `now` in the framewor
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import get_args
+from typing import Any, get_args
 
 from eventsourcing.domain import Aggregate
 
 from domain import criteria as statutory
-from domain import loop
+from domain import loop, withdrawal
 from domain.actor import Actor
 from domain.commands.case_review import (
     AgreeBoardResponse,
@@ -36,8 +36,12 @@ from domain.commands.case_review import (
     ReceiveFinalReport,
     RecordInvolvement,
 )
+from domain.commands.corrections import CorrectReviewStep
+from domain.commands.withdrawal import Withdraw
+from domain.dates import recorded_day, step_date
 from domain.errors import InvalidField, RuleViolation
 from domain.framework import STEPS, CaseReviewRules, Framework
+from domain.reference import Numbering, record_id
 
 NO_REVIEW = "no_review"
 PARTIES: tuple[Party, ...] = get_args(Party)
@@ -51,6 +55,7 @@ STATUSES = (
     "response_agreed",
     "published",
     "closed",
+    "withdrawn",
 )
 
 _CASE_REFERENCE = re.compile(r"[A-Za-z0-9/-]{1,100}")
@@ -104,10 +109,27 @@ class CaseReview(Aggregate):
         actor: dict[str, str]
 
     class Notified(Event, Aggregate.Created):
+        """Version 2 adds `reference`; version 1 events load with none."""
+
+        class_version = 2
+        reference: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["reference"] = None  # recorded before references: assigned by an upgrade
+
         case_reference: str
         notified_on: date
         notifying_agency: str
         summary: str
+
+    class ReferenceAssigned(Event):
+        """A reference given to a record created before references were (ADR 0045)."""
+
+        reference: str
+
+        def apply(self, record: Any) -> None:
+            record.reference = self.reference
 
     class CriteriaAssessed(Event):
         criteria: str
@@ -156,9 +178,18 @@ class CaseReview(Aggregate):
             review.steps.setdefault("methodology_chosen", self.chosen_on)
 
     class InvolvementRecorded(Event):
+        """Version 2 adds `on`: version 1 events load as happening on the day recorded."""
+
+        class_version = 2
+
         party: str
         status: str
         note: str
+        on: date
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            recorded_day(state)
 
         def apply(self, review: CaseReview) -> None:
             review.involvement[self.party] = self.status
@@ -201,6 +232,40 @@ class CaseReview(Aggregate):
         def apply(self, review: CaseReview) -> None:
             review.learning.append(LearningLink(self.item_id, self.subgroup))
 
+    class Withdrawn(Event):
+        """Opened by mistake (the same case twice, say): the review keeps its history, leaves
+        boards, counts and clocks, and frees its case reference."""
+
+        reason: str
+        withdrawn_on: date
+
+        def apply(self, review: CaseReview) -> None:
+            review.withdrawn_on = self.withdrawn_on
+
+    class StepCorrected(Event):
+        """A step's date, or the facts the criteria were assessed on, put right; the values
+        replaced are kept (`previous_on`, `previous_criteria`)."""
+
+        step: str
+        happened_on: date | None
+        previous_on: date | None
+        criteria: dict[str, bool] | None
+        previous_criteria: dict[str, bool] | None
+        outcome: str | None
+        required: str | None
+        departure: bool | None
+        reason: str
+
+        def apply(self, review: CaseReview) -> None:
+            if self.criteria is not None:
+                review.facts = dict(self.criteria)
+                review.outcome = self.outcome
+                review.required = self.required
+                if review.decision is not None and self.departure is not None:
+                    review.decision = replace(review.decision, departure=self.departure)
+            if self.happened_on is not None:
+                review.move_step(self.step, self.happened_on)
+
     def __init__(
         self,
         actor: dict[str, str],
@@ -208,7 +273,9 @@ class CaseReview(Aggregate):
         notified_on: date,
         notifying_agency: str,
         summary: str,
+        reference: str | None,
     ) -> None:
+        self.reference = reference
         self.case_reference = case_reference
         self.notified_on = notified_on
         self.notifying_agency = notifying_agency
@@ -225,13 +292,21 @@ class CaseReview(Aggregate):
         self.milestones: dict[str, date] = {}
         self.learning: list[LearningLink] = []
         self.steps: dict[str, date] = {"notified": notified_on}
+        self.withdrawn_on: date | None = None
 
     # -- decisions -------------------------------------------------------------------------
 
     @classmethod
     def notify(
-        cls, framework: Framework, command: NotifyReview, *, actor: Actor, now: datetime
+        cls,
+        framework: Framework,
+        command: NotifyReview,
+        *,
+        actor: Actor,
+        now: datetime,
+        numbering: Numbering | None = None,
     ) -> CaseReview:
+        """`numbering` gives the reference for the day the review was notified."""
         if not _CASE_REFERENCE.fullmatch(command.case_reference):
             raise InvalidField(
                 "case_reference",
@@ -239,6 +314,7 @@ class CaseReview(Aggregate):
             )
         agency = framework.agency(command.notifying_agency, "notifying_agency")
         _not_future(command.notified_on, loop.local_date(now, framework.timezone), "notified_on")
+        reference = numbering(command.notified_on) if numbering is not None else None
         return cls._create(
             cls.Notified,
             actor=actor.as_record(),
@@ -246,6 +322,8 @@ class CaseReview(Aggregate):
             notified_on=command.notified_on,
             notifying_agency=agency.slug,
             summary=_required(command.summary, "summary"),
+            reference=reference,
+            id=record_id(reference),
             timestamp=now,
         )
 
@@ -259,8 +337,12 @@ class CaseReview(Aggregate):
         timezone: str,
     ) -> str:
         """Records the five facts and what they require; answers the requirement's name."""
+        self._check_standing()
         if self.decision is not None:
             raise RuleViolation("the criteria cannot be reassessed once the review is decided")
+        assessed_on = step_date(
+            command.on, now, timezone, after=[(self.notified_on, "the review was notified")]
+        )
         outcome = statutory.assess(
             rules.criteria,
             abuse_or_neglect_known_or_suspected=command.abuse_or_neglect_known_or_suspected,
@@ -280,7 +362,7 @@ class CaseReview(Aggregate):
             died_in_custody_or_detained=command.died_in_custody_or_detained,
             outcome=outcome,
             required=required,
-            assessed_on=loop.local_date(now, timezone),
+            assessed_on=assessed_on,
             actor=actor.as_record(),
             timestamp=now,
         )
@@ -295,6 +377,7 @@ class CaseReview(Aggregate):
         now: datetime,
         timezone: str,
     ) -> None:
+        self._check_standing()
         if self.decision is not None:
             raise RuleViolation(
                 f"the review was decided on {self.decision.decided_on.isoformat()}"
@@ -304,6 +387,12 @@ class CaseReview(Aggregate):
             raise RuleViolation("assess the criteria before deciding on a review")
         review_type = command.review_type
         rules.check_review_type(review_type)
+        decided_on = step_date(
+            command.on,
+            now,
+            timezone,
+            after=[(self.steps.get("criteria_assessed"), "the criteria were assessed")],
+        )
         rationale = _required(command.rationale, "rationale")
         reason = _optional(command.departure_reason)
         departure = (
@@ -321,7 +410,7 @@ class CaseReview(Aggregate):
             rationale=rationale,
             departure_reason=reason,
             departure=departure,
-            decided_on=loop.local_date(now, timezone),
+            decided_on=decided_on,
             actor=actor.as_record(),
             timestamp=now,
         )
@@ -339,6 +428,7 @@ class CaseReview(Aggregate):
         if self.final_report is not None:
             raise RuleViolation("the methodology cannot change once the final report is received")
         rules.check_method(command.method)
+        chosen_on = step_date(command.on, now, timezone, after=self._since_decision())
         lead = _required(command.lead_reviewer, "lead_reviewer")
         independent = command.lead_reviewer_independent
         if review_type in rules.independent_lead_for and not independent:
@@ -351,24 +441,31 @@ class CaseReview(Aggregate):
             method=command.method,
             lead_reviewer=lead,
             lead_reviewer_independent=independent,
-            chosen_on=loop.local_date(now, timezone),
+            chosen_on=chosen_on,
             actor=actor.as_record(),
             timestamp=now,
         )
 
     def record_involvement(
-        self, command: RecordInvolvement, *, actor: Actor, now: datetime
+        self,
+        command: RecordInvolvement,
+        *,
+        actor: Actor,
+        now: datetime,
+        timezone: str = loop.DEFAULT_TIMEZONE,
     ) -> None:
         self._check_commissioned("record involvement")
         if command.party not in PARTIES:
             raise InvalidField("party", f"expected one of: {', '.join(PARTIES)}")
         if command.status not in INVOLVEMENT_STATUSES:
             raise InvalidField("status", f"expected one of: {', '.join(INVOLVEMENT_STATUSES)}")
+        on = step_date(command.on, now, timezone, after=self._since_decision())
         self.trigger_event(
             self.InvolvementRecorded,
             party=command.party,
             status=command.status,
             note=_optional(command.note) or "",
+            on=on,
             actor=actor.as_record(),
             timestamp=now,
         )
@@ -381,7 +478,9 @@ class CaseReview(Aggregate):
             raise RuleViolation(
                 f"the final report was received on {self.final_report.on.isoformat()}"
             )
-        day = self._fact_date(command.received_on, "received_on", now, timezone)
+        day = step_date(
+            command.received_on, now, timezone, field="received_on", after=self._since_decision()
+        )
         self.trigger_event(
             self.FinalReportReceived,
             received_on=day,
@@ -417,6 +516,7 @@ class CaseReview(Aggregate):
         now: datetime,
         timezone: str,
     ) -> None:
+        self._check_standing()
         if self.publication is not None:
             raise RuleViolation(
                 f"the review was published on {self.publication.published_on.isoformat()}"
@@ -453,14 +553,15 @@ class CaseReview(Aggregate):
         now: datetime,
         timezone: str,
     ) -> None:
+        self._check_standing()
         milestone = command.milestone
         rules.check_milestone(milestone)
         if milestone in self.milestones:
             raise RuleViolation(
                 f"milestone {milestone} was reached on {self.milestones[milestone].isoformat()}"
             )
-        # A milestone may precede the notification (Ofsted told before the Board, say).
-        _not_future(command.reached_on, loop.local_date(now, timezone), "reached_on")
+        # A milestone before the notification would meet a clock before it started.
+        self._fact_date(command.reached_on, "reached_on", now, timezone)
         self.trigger_event(
             self.MilestoneReached,
             milestone=milestone,
@@ -471,6 +572,7 @@ class CaseReview(Aggregate):
 
     def link_learning(self, command: LinkLearning, *, actor: Actor, now: datetime) -> None:
         """Lists a learning item drawn from this review (the item's source names the review)."""
+        self._check_standing()
         item_id = _required(command.item_id, "item_id")
         if any(link.item_id == item_id for link in self.learning):
             raise RuleViolation(f"learning item {item_id} is already linked to this review")
@@ -482,7 +584,133 @@ class CaseReview(Aggregate):
             timestamp=now,
         )
 
+    def withdraw(self, command: Withdraw, *, actor: Actor, now: datetime, timezone: str) -> None:
+        if self.is_withdrawn:
+            raise RuleViolation(f"the review was withdrawn on {self.withdrawn_on}")
+        today = loop.local_date(now, timezone)
+        day = withdrawal.day(command.on, today, self.notified_on, "the review was notified")
+        self.trigger_event(
+            self.Withdrawn,
+            reason=withdrawal.reason(command.reason),
+            withdrawn_on=day,
+            actor=actor.as_record(),
+            timestamp=now,
+        )
+
+    def correct_step(
+        self,
+        rules: CaseReviewRules,
+        command: CorrectReviewStep,
+        *,
+        actor: Actor,
+        now: datetime,
+        timezone: str,
+    ) -> None:
+        """Puts a step's date (or the criteria's facts) right, keeping the order of the steps."""
+        self._check_standing()
+        step = command.step
+        dates = self.step_dates()
+        if step not in dates:
+            reached = ", ".join(dates)
+            raise InvalidField(
+                "step", f"'{step}' is not a step this review has reached ({reached})"
+            )
+        reason = withdrawal.reason(command.reason)
+        happened_on = command.happened_on
+        if happened_on == dates[step]:
+            happened_on = None
+        if happened_on is not None:
+            _not_future(happened_on, loop.local_date(now, timezone), "happened_on")
+            _check_order({**dates, step: happened_on}, step)
+        facts = previous = outcome = required = departure = None
+        if command.criteria is not None:
+            if step != "criteria_assessed":
+                raise InvalidField(
+                    "criteria", "criteria are corrected on the step criteria_assessed"
+                )
+            facts = {name: getattr(command.criteria, name) for name in statutory.FACTS}
+            if facts == self.facts:
+                facts = None
+            else:
+                previous = self.facts
+                outcome, required, departure = self._reassessed(rules, facts)
+        if happened_on is None and facts is None:
+            raise InvalidField(
+                "happened_on" if command.criteria is None else "criteria",
+                "a correction must change the step's date or its facts (they are already so)",
+            )
+        self.trigger_event(
+            self.StepCorrected,
+            step=step,
+            happened_on=happened_on,
+            previous_on=dates[step] if happened_on is not None else None,
+            criteria=facts,
+            previous_criteria=previous,
+            outcome=outcome,
+            required=required,
+            departure=departure,
+            reason=reason,
+            actor=actor.as_record(),
+            timestamp=now,
+        )
+
+    def _reassessed(
+        self, rules: CaseReviewRules, facts: dict[str, bool]
+    ) -> tuple[str, str, bool | None]:
+        outcome = statutory.assess(rules.criteria, **facts)
+        required = rules.required_name if outcome == statutory.REQUIRED else outcome
+        if self.decision is None:
+            return outcome, required, None
+        departure = (
+            outcome == statutory.REQUIRED
+            and self.decision.review_type not in rules.satisfies_requirement
+        )
+        if departure and self.decision.departure_reason is None:
+            raise RuleViolation(
+                f"with these facts the criteria require a {_label(rules, rules.required_name)},"
+                f" and the review was decided as {self.decision.review_type} without a"
+                " departure_reason"
+            )
+        return outcome, required, departure
+
+    def move_step(self, step: str, day: date) -> None:
+        """Evolves a corrected step's date into the state that holds it."""
+        if step.startswith("milestone:"):
+            self.milestones[step.removeprefix("milestone:")] = day
+            return
+        self.steps[step] = day
+        if step == "notified":
+            self.notified_on = day
+        elif step == "decided" and self.decision is not None:
+            self.decision = replace(self.decision, decided_on=day)
+        elif step == "methodology_chosen" and self.methodology is not None:
+            self.methodology = replace(self.methodology, chosen_on=day)
+        elif step == "final_report_received" and self.final_report is not None:
+            self.final_report = replace(self.final_report, on=day)
+        elif step == "board_response_agreed" and self.board_response is not None:
+            self.board_response = replace(self.board_response, on=day)
+        elif step == "published" and self.publication is not None:
+            self.publication = replace(self.publication, published_on=day)
+
+    def assign_reference(self, reference: str, *, actor: Actor, now: datetime) -> None:
+        """Gives a record created before references were its reference (ADR 0045)."""
+        if self.reference is not None:
+            raise RuleViolation(f"the record already has the reference {self.reference}")
+        self.trigger_event(
+            self.ReferenceAssigned, reference=reference, actor=actor.as_record(), timestamp=now
+        )
+
     # -- what the state implies ------------------------------------------------------------
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_on is not None
+
+    def _check_standing(self) -> None:
+        if self.is_withdrawn:
+            raise RuleViolation(
+                f"the review was withdrawn on {self.withdrawn_on}; it cannot change"
+            )
 
     @property
     def review_type(self) -> str | None:
@@ -499,6 +727,8 @@ class CaseReview(Aggregate):
 
     @property
     def status(self) -> str:
+        if self.is_withdrawn:
+            return "withdrawn"
         if self.is_closed:
             return "closed"
         for status, reached in (
@@ -521,11 +751,16 @@ class CaseReview(Aggregate):
         return dates
 
     def _check_commissioned(self, verb: str) -> str:
+        self._check_standing()
         if self.decision is None:
             raise RuleViolation(f"decide on the review before you {verb}")
         if self.is_closed:
             raise RuleViolation(f"the decision was {NO_REVIEW}: there is no review to {verb} for")
         return self.decision.review_type
+
+    def _since_decision(self) -> list[tuple[date | None, str]]:
+        decided_on = self.decision.decided_on if self.decision is not None else None
+        return [(self.notified_on, "the review was notified"), (decided_on, "it was decided")]
 
     def _check_report(self, verb: str) -> tuple[str, Document]:
         review_type = self._check_commissioned(verb)
@@ -557,6 +792,25 @@ def _not_before(day: date, earliest: date, name: str, when: str) -> None:
 def _not_future(day: date, today: date, name: str) -> None:
     if day > today:
         raise InvalidField(name, f"{day.isoformat()} is in the future (today is {today})")
+
+
+def _check_order(dates: dict[str, date], moved: str) -> None:
+    """The moved step keeps its place in the order of STEPS: on or after each earlier step
+    reached, on or before each later one (milestones may fall anywhere)."""
+    if moved not in STEPS:
+        return
+    day, place = dates[moved], STEPS.index(moved)
+    for other in STEPS:
+        if other == moved or other not in dates:
+            continue
+        before = STEPS.index(other) < place
+        if (before and day < dates[other]) or (not before and day > dates[other]):
+            relation = "before" if before else "after"
+            raise InvalidField(
+                "happened_on",
+                f"{moved} on {day.isoformat()} would be {relation} {other}"
+                f" on {dates[other].isoformat()}",
+            )
 
 
 def _label(rules: CaseReviewRules, review_type: str) -> str:

@@ -47,6 +47,7 @@ STABLE_PCT = 1.0  # a fitted change under 1% of the window's mean size is "stabl
 _NAMESPACE = UUID("0b6f3b0e-5d7c-4c55-9a53-8f3f0f2d6a41")
 _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _PERIOD = re.compile(r"(\d{4})-Q([1-4])")
+PERCENT_UNITS = frozenset({"%", "percent", "per cent", "percentage"})
 
 
 @dataclass(frozen=True, order=True)
@@ -225,7 +226,7 @@ class Indicator(Aggregate):
     def submit(
         self, framework: Framework, command: SubmitValue, *, actor: Actor, now: datetime
     ) -> Submission:
-        key = self._key(framework, command)
+        key = self._key(framework, command, now)
         fields = self._fields(command)
         if key in self.values:
             raise RuleViolation(
@@ -248,7 +249,7 @@ class Indicator(Aggregate):
     def correct(
         self, framework: Framework, command: CorrectValue, *, actor: Actor, now: datetime
     ) -> Submission:
-        key = self._key(framework, command)
+        key = self._key(framework, command, now)
         fields = self._fields(command)
         reason = _required(command.reason, "correction_reason")
         current = self.values.get(key)
@@ -288,13 +289,21 @@ class Indicator(Aggregate):
         return max(found, key=lambda s: (s.period, s.changed_in), default=None)
 
     def outcome_for(
-        self, link: dict[str, Any], recorded: Submission, current: str | None
+        self,
+        link: dict[str, Any],
+        recorded: Submission,
+        current: str | None,
+        defined_on: date | None = None,
     ) -> loop.Outcome | None:
         """What a measure linked to this indicator should record now that `recorded` is in:
         `met` when the latest value reaches the target and the measure is not met, `not_met`
-        when it falls back from met, else nothing. An earlier quarter changes nothing."""
+        when it falls back from met, else nothing. An earlier quarter changes nothing, nor
+        does a quarter that ended by the day the measure was defined (`defined_on`): the
+        value describes practice before the need was being measured."""
         agency = link.get("agency")
         if agency is not None and recorded.agency != agency:
+            return None
+        if defined_on is not None and Quarter.parse(recorded.period).last_day <= defined_on:
             return None
         if self.latest(agency) is not recorded:
             return None
@@ -305,13 +314,24 @@ class Indicator(Aggregate):
             return loop.NOT_MET
         return None
 
-    def _key(self, framework: Framework, command: QuarterlyValue) -> tuple[str, str]:
+    @property
+    def is_percentage(self) -> bool:
+        return self.unit.strip().casefold() in PERCENT_UNITS
+
+    def _key(self, framework: Framework, command: QuarterlyValue, now: datetime) -> tuple[str, str]:
+        """The quarter and agency; a quarter is reported once it has ended (its last day is
+        before today, in the partnership's time zone)."""
         quarter = Quarter.parse(command.period)
+        today = loop.local_date(now, framework.timezone)
+        if quarter.last_day >= today:
+            raise InvalidField(
+                "period",
+                f"{quarter} has not ended (it ends on {quarter.last_day}; today is {today})",
+            )
         return str(quarter), framework.agency(_required(command.agency, "agency")).slug
 
-    @staticmethod
-    def _fields(command: QuarterlyValue) -> dict[str, Any]:
-        return {
+    def _fields(self, command: QuarterlyValue) -> dict[str, Any]:
+        fields: dict[str, Any] = {
             "value": finite(command.value, "value"),
             "commentary": _optional(command.commentary),
             "statistical_neighbours": _optional_finite(
@@ -319,6 +339,14 @@ class Indicator(Aggregate):
             ),
             "england": _optional_finite(command.england, "england"),
         }
+        if self.is_percentage:
+            for name in ("value", "statistical_neighbours", "england"):
+                number: float | None = fields[name]
+                if number is not None and not 0 <= number <= 100:
+                    raise InvalidField(
+                        name, f"{shown(number)} is not a percentage (0 to 100, unit {self.unit})"
+                    )
+        return fields
 
 
 # -- reading a series ------------------------------------------------------------------------

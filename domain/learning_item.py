@@ -13,7 +13,7 @@ from uuid import uuid4
 
 from eventsourcing.domain import Aggregate
 
-from domain import access, loop
+from domain import access, loop, withdrawal
 from domain.actor import Actor
 from domain.commands.learning_item import (
     AmendAction,
@@ -26,9 +26,12 @@ from domain.commands.learning_item import (
     ReopenItem,
     ReportProgress,
 )
+from domain.commands.withdrawal import Withdraw, WithdrawAction, WithdrawMeasure
+from domain.dates import After, recorded_day, step_date
 from domain.errors import InvalidField, RuleViolation, UnknownPart
 from domain.framework import Framework, Subgroup
 from domain.indicator import measure_link
+from domain.reference import Numbering, record_id
 
 
 @dataclass
@@ -39,7 +42,15 @@ class Action:
     owner: str
     owner_email: str | None
     due: date
+    chosen_on: date
     status: str = loop.NOT_STARTED
+    status_on: date | None = None
+    withdrawn: bool = False
+
+    @property
+    def is_open(self) -> bool:
+        """Neither complete nor withdrawn: what stands between an item and its closure."""
+        return not self.withdrawn and self.status != loop.COMPLETE
 
 
 @dataclass
@@ -48,12 +59,19 @@ class Measure:
     kind: str
     description: str
     review_due: date
+    defined_on: date
     evidence: list[dict[str, Any]] = field(default_factory=list)
     indicator: dict[str, Any] | None = None  # {code, target[, agency]} of the dataset
+    withdrawn: bool = False
 
     @property
     def outcome(self) -> str | None:
         return self.evidence[-1]["outcome"] if self.evidence else None
+
+    @property
+    def outcome_on(self) -> date | None:
+        """The day the latest evidence was gathered."""
+        return self.evidence[-1]["on"] if self.evidence else None
 
 
 def _required(value: str, name: str) -> str:
@@ -71,11 +89,31 @@ def _not_before(day: date, identified_on: date, name: str) -> None:
         raise InvalidField(name, f"{day.isoformat()} is before identification ({identified_on})")
 
 
+class _Dated:
+    """An event of a step that happened on a day of its own (`on`, ADR 0040). Version 1 events
+    were recorded before steps carried a date: they load as happening on the day recorded."""
+
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        recorded_day(state)
+
+
 class LearningItem(Aggregate):
     class Event(Aggregate.Event):
         actor: dict[str, str]
 
     class Identified(Event, Aggregate.Created):
+        """Version 2 adds `reference`; version 1 events load with none."""
+
+        class_version = 2
+        reference: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["reference"] = None  # recorded before references: assigned by an upgrade
+
         subgroup: str
         title: str
         description: str
@@ -84,41 +122,63 @@ class LearningItem(Aggregate):
         themes: list[str]
         identified_on: date
 
-    class MeansChosen(Event):
+    class ReferenceAssigned(Event):
+        """A reference given to a record created before references were (ADR 0045)."""
+
+        reference: str
+
+        def apply(self, record: Any) -> None:
+            record.reference = self.reference
+
+    class MeansChosen(_Dated, Event):
         action_id: str
         means: str
         description: str
         owner: str
         owner_email: str | None
         due: date
+        on: date
 
         def apply(self, item: LearningItem) -> None:
             item.actions[self.action_id] = Action(
-                self.action_id, self.means, self.description, self.owner, self.owner_email, self.due
+                self.action_id,
+                self.means,
+                self.description,
+                self.owner,
+                self.owner_email,
+                self.due,
+                chosen_on=self.on,
             )
 
-    class ProgressReported(Event):
+    class ProgressReported(_Dated, Event):
         action_id: str
         status: str
         note: str
+        on: date
 
         def apply(self, item: LearningItem) -> None:
-            item.actions[self.action_id].status = self.status
+            action = item.actions[self.action_id]
+            action.status, action.status_on = self.status, self.on
 
     class MeasureDefined(Event):
-        """Version 2 adds `indicator`; version 1 events load with none."""
+        """Version 2 adds `indicator`; version 1 events load with none. Version 3 adds `on`."""
 
-        class_version = 2
+        class_version = 3
 
         measure_id: str
         kind: str
         description: str
         review_due: date
         indicator: dict[str, Any] | None
+        on: date
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             state["indicator"] = None
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            recorded_day(state)
 
         def apply(self, item: LearningItem) -> None:
             item.measures[self.measure_id] = Measure(
@@ -126,14 +186,16 @@ class LearningItem(Aggregate):
                 self.kind,
                 self.description,
                 self.review_due,
+                defined_on=self.on,
                 indicator=self.indicator,
             )
 
-    class EvidenceRecorded(Event):
+    class EvidenceRecorded(_Dated, Event):
         measure_id: str
         outcome: str
         summary: str
         reference: str | None
+        on: date
 
         def apply(self, item: LearningItem) -> None:
             item.measures[self.measure_id].evidence.append(
@@ -141,11 +203,12 @@ class LearningItem(Aggregate):
                     "outcome": self.outcome,
                     "summary": self.summary,
                     "reference": self.reference,
+                    "on": self.on,
                     "recorded_at": self.timestamp,
                 }
             )
 
-    class ActionAmended(Event):
+    class ActionAmended(_Dated, Event):
         """A new owner or due date for an action; the previous values stay in history."""
 
         action_id: str
@@ -154,6 +217,7 @@ class LearningItem(Aggregate):
         due: date | None
         previous: dict[str, Any]
         reason: str
+        on: date
 
         def apply(self, item: LearningItem) -> None:
             action = item.actions[self.action_id]
@@ -176,18 +240,50 @@ class LearningItem(Aggregate):
             if self.description is not None:
                 item.description = self.description
 
-    class Closed(Event):
+    class Closed(_Dated, Event):
         summary: str
         override_reason: str | None
+        on: date
 
         def apply(self, item: LearningItem) -> None:
             item.closed_at = self.timestamp
+            item.closed_on = self.on
 
-    class Reopened(Event):
+    class Reopened(_Dated, Event):
         reason: str
+        on: date
 
         def apply(self, item: LearningItem) -> None:
             item.closed_at = None
+            item.closed_on = None
+            item.reopened_on = self.on
+            item.reopened_at = self.timestamp
+
+    class Withdrawn(Event):
+        """The item was entered by mistake (a duplicate, say): it keeps its history and leaves
+        boards, counts and reminders."""
+
+        reason: str
+        withdrawn_on: date
+
+        def apply(self, item: LearningItem) -> None:
+            item.withdrawn_on = self.withdrawn_on
+
+    class ActionWithdrawn(Event):
+        action_id: str
+        reason: str
+        withdrawn_on: date
+
+        def apply(self, item: LearningItem) -> None:
+            item.actions[self.action_id].withdrawn = True
+
+    class MeasureWithdrawn(Event):
+        measure_id: str
+        reason: str
+        withdrawn_on: date
+
+        def apply(self, item: LearningItem) -> None:
+            item.measures[self.measure_id].withdrawn = True
 
     def __init__(
         self,
@@ -199,7 +295,9 @@ class LearningItem(Aggregate):
         source_reference: str | None,
         themes: list[str],
         identified_on: date,
+        reference: str | None,
     ) -> None:
+        self.reference = reference
         self.subgroup = subgroup
         self.title = title
         self.description = description
@@ -210,15 +308,28 @@ class LearningItem(Aggregate):
         self.actions: dict[str, Action] = {}
         self.measures: dict[str, Measure] = {}
         self.closed_at: datetime | None = None
+        self.closed_on: date | None = None
+        self.reopened_on: date | None = None
+        self.reopened_at: datetime | None = None
+        self.withdrawn_on: date | None = None
 
     # -- decisions -------------------------------------------------------------------------
 
     @classmethod
     def identify(
-        cls, framework: Framework, command: IdentifyNeed, *, actor: Actor, now: datetime
+        cls,
+        framework: Framework,
+        command: IdentifyNeed,
+        *,
+        actor: Actor,
+        now: datetime,
+        numbering: Numbering | None = None,
     ) -> LearningItem:
+        """`numbering` gives the reference for the day the need was identified."""
         framework.subgroup(command.subgroup).check_source(command.source_kind)
+        identified_on = step_date(command.on, now, framework.timezone)
         themes = {_required(t, "themes").casefold(): t.strip() for t in command.themes}
+        reference = numbering(identified_on) if numbering is not None else None
         return cls._create(
             cls.Identified,
             actor=actor.as_record(),
@@ -228,16 +339,27 @@ class LearningItem(Aggregate):
             source_kind=command.source_kind,
             source_reference=_optional(command.source_reference),
             themes=list(themes.values()),
-            identified_on=loop.local_date(now, framework.timezone),
+            identified_on=identified_on,
+            reference=reference,
+            id=record_id(reference),
             timestamp=now,
         )
 
     def choose_means(
-        self, rules: Subgroup, command: ChooseMeans, *, actor: Actor, now: datetime
+        self,
+        rules: Subgroup,
+        command: ChooseMeans,
+        *,
+        actor: Actor,
+        now: datetime,
+        timezone: str = loop.DEFAULT_TIMEZONE,
     ) -> str:
+        """An action; it may be due before today (an action recorded late), never before the
+        need was identified."""
         self._check_open()
         self._check_rules(rules)
         rules.check_means(command.means)
+        on = self._step_date(command.on, now, timezone)
         _not_before(command.due, self.identified_on, "due")
         action_id = str(uuid4())
         self.trigger_event(
@@ -248,33 +370,50 @@ class LearningItem(Aggregate):
             owner=_required(command.owner, "owner"),
             owner_email=command.owner_email,
             due=command.due,
+            on=on,
             actor=actor.as_record(),
             timestamp=now,
         )
         return action_id
 
-    def report_progress(self, command: ReportProgress, *, actor: Actor, now: datetime) -> None:
+    def report_progress(
+        self,
+        command: ReportProgress,
+        *,
+        actor: Actor,
+        now: datetime,
+        timezone: str = loop.DEFAULT_TIMEZONE,
+    ) -> None:
         self._check_open()
-        self._action(command.action_id)
+        action = self._open_action(command.action_id)
         if command.status not in loop.PROGRESS_STATUSES:
             raise InvalidField("status", f"expected one of: {', '.join(loop.PROGRESS_STATUSES)}")
+        on = self._step_date(command.on, now, timezone, _action_steps(action))
         self.trigger_event(
             self.ProgressReported,
             action_id=command.action_id,
             status=command.status,
             note=command.note.strip(),
+            on=on,
             actor=actor.as_record(),
             timestamp=now,
         )
 
     def define_measure(
-        self, rules: Subgroup, command: DefineMeasure, *, actor: Actor, now: datetime
+        self,
+        rules: Subgroup,
+        command: DefineMeasure,
+        *,
+        actor: Actor,
+        now: datetime,
+        timezone: str = loop.DEFAULT_TIMEZONE,
     ) -> str:
         """A measure; with an `indicator` target the dataset's values record its evidence when
-        they reach the target."""
+        they reach the target (values of quarters that end after the measure's date)."""
         self._check_open()
         self._check_rules(rules)
         rules.check_measure(command.kind)
+        on = self._step_date(command.on, now, timezone)
         _not_before(command.review_due, self.identified_on, "review_due")
         link = measure_link(command.indicator) if command.indicator is not None else None
         measure_id = str(uuid4())
@@ -285,30 +424,52 @@ class LearningItem(Aggregate):
             description=_required(command.description, "description"),
             review_due=command.review_due,
             indicator=link,
+            on=on,
             actor=actor.as_record(),
             timestamp=now,
         )
         return measure_id
 
-    def record_evidence(self, command: RecordEvidence, *, actor: Actor, now: datetime) -> None:
+    def record_evidence(
+        self,
+        command: RecordEvidence,
+        *,
+        actor: Actor,
+        now: datetime,
+        timezone: str = loop.DEFAULT_TIMEZONE,
+    ) -> None:
         self._check_open()
-        self._measure(command.measure_id)
+        measure = self._measure(command.measure_id)
+        if measure.withdrawn:
+            raise RuleViolation("a withdrawn measure records no evidence")
         if command.outcome not in loop.OUTCOMES:
             raise InvalidField("outcome", f"expected one of: {', '.join(loop.OUTCOMES)}")
+        on = self._step_date(
+            command.on, now, timezone, [(measure.defined_on, "the measure was defined")]
+        )
         self.trigger_event(
             self.EvidenceRecorded,
             measure_id=command.measure_id,
             outcome=command.outcome,
             summary=_required(command.summary, "summary"),
             reference=_optional(command.reference),
+            on=on,
             actor=actor.as_record(),
             timestamp=now,
         )
 
-    def amend_action(self, command: AmendAction, *, actor: Actor, now: datetime) -> None:
+    def amend_action(
+        self,
+        command: AmendAction,
+        *,
+        actor: Actor,
+        now: datetime,
+        timezone: str = loop.DEFAULT_TIMEZONE,
+    ) -> None:
         """Reassigns an action (owner, and the owner's email) or moves its due date."""
         self._check_open()
-        action = self._action(command.action_id)
+        action = self._open_action(command.action_id)
+        on = self._step_date(command.on, now, timezone, _action_steps(action))
         owner, due = command.owner, command.due
         if owner is None and due is None:
             raise InvalidField("owner", "an amendment names a new owner or a new due date")
@@ -318,6 +479,15 @@ class LearningItem(Aggregate):
             raise InvalidField("owner_email", "give the owner with the owner's email")
         if due is not None:
             _not_before(due, self.identified_on, "due")
+        if owner == action.owner and command.owner_email == action.owner_email:
+            owner = None
+        if due == action.due:
+            due = None
+        if owner is None and due is None:
+            raise InvalidField(
+                "owner" if command.owner is not None else "due",
+                "an amendment must change the owner or the due date (they are already so)",
+            )
         previous: dict[str, Any] = {}
         if owner is not None:
             previous.update(owner=action.owner, owner_email=action.owner_email)
@@ -331,6 +501,7 @@ class LearningItem(Aggregate):
             due=due,
             previous=previous,
             reason=_required(command.reason, "reason"),
+            on=on,
             actor=actor.as_record(),
             timestamp=now,
         )
@@ -358,36 +529,111 @@ class LearningItem(Aggregate):
             timestamp=now,
         )
 
-    def close(self, command: CloseItem, *, actor: Actor, now: datetime) -> None:
+    def close(
+        self,
+        command: CloseItem,
+        *,
+        actor: Actor,
+        now: datetime,
+        timezone: str = loop.DEFAULT_TIMEZONE,
+    ) -> None:
         self._check_open()
         summary = _required(command.summary, "summary")
         override_reason = _optional(command.override_reason)
         if override_reason is not None and not access.may_override_closure(actor):
             raise RuleViolation("only a business manager may close an item by override")
-        if not self.has_met_evidence and override_reason is None:
-            raise RuleViolation(
-                "an item closes only when a measure of effectiveness has 'met' evidence"
-                " (a business manager may close it with an override_reason)"
-            )
+        if override_reason is None:
+            self._check_closable()
+        after = [] if override_reason is not None else [self._met_evidence_on()]
+        on = self._step_date(command.on, now, timezone, after)
         self.trigger_event(
             self.Closed,
             summary=summary,
             override_reason=override_reason,
+            on=on,
             actor=actor.as_record(),
             timestamp=now,
         )
 
-    def reopen(self, command: ReopenItem, *, actor: Actor, now: datetime) -> None:
+    def reopen(
+        self,
+        command: ReopenItem,
+        *,
+        actor: Actor,
+        now: datetime,
+        timezone: str = loop.DEFAULT_TIMEZONE,
+    ) -> None:
         if not self.is_closed:
             raise RuleViolation("only a closed item can be reopened")
+        on = step_date(command.on, now, timezone, after=[(self.closed_on, "it was closed")])
         self.trigger_event(
             self.Reopened,
             reason=_required(command.reason, "reason"),
+            on=on,
             actor=actor.as_record(),
             timestamp=now,
         )
 
+    def withdraw(self, command: Withdraw, *, actor: Actor, now: datetime, timezone: str) -> None:
+        if self.is_withdrawn:
+            raise RuleViolation(f"the item was withdrawn on {self.withdrawn_on}")
+        self.trigger_event(
+            self.Withdrawn,
+            reason=withdrawal.reason(command.reason),
+            withdrawn_on=self._withdrawal_day(command, now, timezone),
+            actor=actor.as_record(),
+            timestamp=now,
+        )
+
+    def withdraw_action(
+        self, command: WithdrawAction, *, actor: Actor, now: datetime, timezone: str
+    ) -> None:
+        self._check_open()
+        action = self._action(command.action_id)
+        if action.withdrawn:
+            raise RuleViolation(f"action '{action.description}' is already withdrawn")
+        self.trigger_event(
+            self.ActionWithdrawn,
+            action_id=action.id,
+            reason=withdrawal.reason(command.reason),
+            withdrawn_on=self._withdrawal_day(command, now, timezone),
+            actor=actor.as_record(),
+            timestamp=now,
+        )
+
+    def withdraw_measure(
+        self, command: WithdrawMeasure, *, actor: Actor, now: datetime, timezone: str
+    ) -> None:
+        self._check_open()
+        measure = self._measure(command.measure_id)
+        if measure.withdrawn:
+            raise RuleViolation(f"measure '{measure.description}' is already withdrawn")
+        self.trigger_event(
+            self.MeasureWithdrawn,
+            measure_id=measure.id,
+            reason=withdrawal.reason(command.reason),
+            withdrawn_on=self._withdrawal_day(command, now, timezone),
+            actor=actor.as_record(),
+            timestamp=now,
+        )
+
+    def assign_reference(self, reference: str, *, actor: Actor, now: datetime) -> None:
+        """Gives a record created before references were its reference (ADR 0045)."""
+        if self.reference is not None:
+            raise RuleViolation(f"the record already has the reference {self.reference}")
+        self.trigger_event(
+            self.ReferenceAssigned, reference=reference, actor=actor.as_record(), timestamp=now
+        )
+
     # -- what the state implies ------------------------------------------------------------
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_on is not None
+
+    @property
+    def open_actions(self) -> list[Action]:
+        return [a for a in self.actions.values() if a.is_open]
 
     @property
     def is_closed(self) -> bool:
@@ -395,18 +641,88 @@ class LearningItem(Aggregate):
 
     @property
     def has_met_evidence(self) -> bool:
-        return any(measure.outcome == loop.MET for measure in self.measures.values())
+        """A measure still standing whose latest evidence is `met`, recorded since the item was
+        last reopened (a reopened item is not closed again on the evidence it was closed on)."""
+        since = self.reopened_at
+        return any(
+            measure.outcome == loop.MET
+            and (since is None or measure.evidence[-1]["recorded_at"] >= since)
+            for measure in self.measures.values()
+            if not measure.withdrawn
+        )
 
     @property
     def stage(self) -> str:
-        return loop.stage(self.is_closed, (a.status for a in self.actions.values()))
+        standing = (a.status for a in self.actions.values() if not a.withdrawn)
+        return loop.stage(self.is_closed, standing)
 
     def rag(self, today: date) -> str | None:
-        return loop.item_rag(loop.action_rag(a.status, a.due, today) for a in self.actions.values())
+        """The worst open action's; `closed` once the item is closed, whatever its actions."""
+        if self.is_closed:
+            return loop.CLOSED
+        return loop.item_rag(
+            loop.action_rag(a.status, a.due, today)
+            for a in self.actions.values()
+            if not a.withdrawn
+        )
+
+    def _step_date(
+        self, given: date | None, now: datetime, timezone: str, after: After = ()
+    ) -> date:
+        """The day a step on this item happened: not before the need was identified (nor the
+        item last reopened), nor before `after`."""
+        return step_date(
+            given,
+            now,
+            timezone,
+            after=[
+                (self.identified_on, "the need was identified"),
+                (self.reopened_on, "the item was reopened"),
+                *after,
+            ],
+        )
+
+    def _met_evidence_on(self) -> tuple[date | None, str]:
+        """The earliest day on which a measure's latest evidence was `met`: a closure needs
+        met evidence gathered by its day."""
+        days = [
+            m.outcome_on
+            for m in self.measures.values()
+            if m.outcome == loop.MET and not m.withdrawn
+        ]
+        return min((d for d in days if d is not None), default=None), "the 'met' evidence"
 
     def _check_open(self) -> None:
+        if self.is_withdrawn:
+            raise RuleViolation("a withdrawn item cannot change")
         if self.is_closed:
             raise RuleViolation("a closed item cannot change; reopen it first")
+
+    def _check_closable(self) -> None:
+        """`met` evidence (since the last reopening), and every action complete or withdrawn."""
+        if not self.has_met_evidence:
+            since = " recorded since it was reopened" if self.reopened_at is not None else ""
+            raise RuleViolation(
+                f"an item closes only when a measure of effectiveness has 'met' evidence{since}"
+                " (a business manager may close it with an override_reason)"
+            )
+        open_actions = self.open_actions
+        if open_actions:
+            named = "; ".join(f"'{a.description}' ({a.status})" for a in open_actions)
+            raise RuleViolation(
+                f"an item closes once every action is complete or withdrawn; still open: {named}"
+                " (a business manager may close it with an override_reason)"
+            )
+
+    def _withdrawal_day(self, command: Withdraw, now: datetime, timezone: str) -> date:
+        today = loop.local_date(now, timezone)
+        return withdrawal.day(command.on, today, self.identified_on, "identification")
+
+    def _open_action(self, action_id: str) -> Action:
+        action = self._action(action_id)
+        if action.withdrawn:
+            raise RuleViolation(f"action '{action.description}' is withdrawn")
+        return action
 
     def _check_rules(self, rules: Subgroup) -> None:
         if rules.slug != self.subgroup:
@@ -423,3 +739,10 @@ class LearningItem(Aggregate):
         if measure_id not in self.measures:
             raise UnknownPart("measure", measure_id)
         return self.measures[measure_id]
+
+
+def _action_steps(action: Action) -> list[tuple[date | None, str]]:
+    return [
+        (action.chosen_on, "the action was chosen"),
+        (action.status_on, "its last progress report"),
+    ]

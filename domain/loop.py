@@ -16,6 +16,7 @@ IMPROVEMENT = "improvement"
 EFFECTIVENESS = "effectiveness"
 CLOSED = "closed"
 STAGES = (IDENTIFICATION, IMPROVEMENT, EFFECTIVENESS, CLOSED)
+WITHDRAWN = "withdrawn"  # not a stage of the loop: a withdrawn item has left it
 
 ProgressStatus = Literal["on_track", "at_risk", "off_track", "complete"]
 NOT_STARTED = "not_started"
@@ -77,6 +78,19 @@ def item_rag(action_rags: Iterable[str]) -> str | None:
     return max(open_rags, key=_SEVERITY.__getitem__)
 
 
+DEFAULT_TIMEZONE = "Europe/London"  # the partnership's, unless its framework file names another
+
+
 def local_date(moment: datetime, timezone: str) -> date:
     """The partnership's calendar date at that moment (due dates are local dates)."""
     return moment.astimezone(ZoneInfo(timezone)).date()
+
+
+def part_rag(status: str, due: date, today: date, *, withdrawn: bool, item_closed: bool) -> str:
+    """An action's RAG as its item shows it: `withdrawn` once withdrawn; `closed` under a closed
+    item unless complete (an action left open by an override closure is no longer green)."""
+    if withdrawn:
+        return WITHDRAWN
+    if item_closed and status != COMPLETE:
+        return CLOSED
+    return action_rag(status, due, today)

@@ -11,8 +11,10 @@ from uuid import UUID
 from domain.actor import system_actor
 from domain.audit import Audit, AuditProgramme
 from domain.case_review import CaseReview
+from domain.imported_file import ImportedFile
 from domain.indicator import Indicator
 from domain.learning_item import LearningItem
+from domain.reference import Claim
 from domain.reminder import Reminder
 
 _BASE_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic", "actor"}
@@ -41,6 +43,8 @@ STREAM_TYPES: dict[type, str] = {
     AuditProgramme.Event: "audit_programme",
     Indicator.Event: "indicator",
     Reminder.Event: "reminder",
+    Claim.Event: "claim",
+    ImportedFile.Event: "imported_file",
 }
 
 

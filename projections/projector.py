@@ -4,6 +4,10 @@ Each view has its own tracking row. A batch of notifications is decoded once and
 view that has not yet seen it, in one transaction with a conditional tracking update (the row
 moves only from the position this projector read), so a restart never applies an event twice or
 skips one, and two projectors racing on one store cannot both apply the same batch.
+
+Events this process has just committed arrive with their positions (`project`, the recorder's
+post-commit hook, ADR 0021): they are applied as they are, never read back from the log; only
+what another process recorded before them is read.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from projections.rebuild import deferred_indexes, relaxed_durability
 
 Decode = Callable[[Any], Any]
 Progress = Callable[[int, int], None]  # (position every view has reached, positions recorded)
+Batch = list[tuple[int, Any]]  # (log position, domain event), in log order
 
 
 class StaleTracking(Exception):
@@ -101,6 +106,41 @@ class Projector:
                 progress(reached, max(total, reached))
         return self._reached()
 
+    def project(self, committed: Sequence[tuple[int, Any]]) -> None:
+        """Applies events just committed, with their positions (the recorder's post-commit
+        hook): what it is handed it never reads back; it reads only what others recorded before
+        those events. Returns once every view shows them (read-your-writes)."""
+        if not committed:
+            return
+        last = max(position for position, _ in committed)
+        with self._lock:
+            if any(event is None for _, event in committed):
+                self.wait_for(last)  # handed positions alone: read the events
+                return
+            try:
+                self._apply_handed(sorted(committed, key=lambda c: c[0]))
+            except StaleTracking:
+                self._known = None
+            self.wait_for(last)  # a no-op unless another projector moved first
+
+    def _apply_handed(self, handed: Batch) -> None:
+        reached = self._reached()
+        handed = [(p, e) for p, e in handed if p > reached]
+        if not handed:
+            return
+        first = handed[0][0]
+        if first > reached + 1:
+            # Other processes may have recorded before these: read only up to them.
+            stop = first - 1
+            self._catch_up(lambda: self._apply_next_batch(stop=stop), None, None)
+        batch: Batch = []
+        for position, event in handed:
+            previous = batch[-1][0] if batch else self._reached()
+            if position > previous + 1:  # a gap: another process's events, or none (rollback)
+                batch += self._read_all(previous, stop=position - 1)
+            batch.append((position, event))
+        self._apply(batch)
+
     def wait_for(self, position: int) -> None:
         """Returns once every view shows the event recorded at `position` (read-your-writes)."""
         if self._known is not None and min(self._known.values()) >= position:
@@ -144,18 +184,33 @@ class Projector:
             self._known = self.positions()
         return min(self._known.values())
 
-    def _apply_next_batch(self, conn: sa.Connection | None = None, limit: int = 0) -> bool:
+    def _read(self, after: int, limit: int, stop: int | None = None) -> Batch:
+        notifications = self.recorder.select_notifications(
+            start=after, limit=limit, stop=stop, inclusive_of_start=False
+        )
+        return [(n.id, self.decode(n)) for n in notifications]
+
+    def _read_all(self, after: int, stop: int) -> Batch:
+        found: Batch = []
+        while chunk := self._read(after, self.batch_size, stop):
+            found += chunk
+            after = chunk[-1][0]
+        return found
+
+    def _apply_next_batch(
+        self, conn: sa.Connection | None = None, limit: int = 0, stop: int | None = None
+    ) -> bool:
+        batch = self._read(self._reached(), limit or self.batch_size, stop)
+        if not batch:
+            return False
+        self._apply(batch, conn)
+        return True
+
+    def _apply(self, batch: Batch, conn: sa.Connection | None = None) -> None:
         # Positions cached from our last commit may be behind another projector's; the
         # conditional tracking update then fails and they are read afresh.
         self._reached()
         positions = dict(self._known or {})
-        start = min(positions.values())
-        notifications = self.recorder.select_notifications(
-            start=start, limit=limit or self.batch_size, inclusive_of_start=False
-        )
-        if not notifications:
-            return False
-        batch = [(n.id, self.decode(n)) for n in notifications]
         last = batch[-1][0]
         with self.engine.begin() if conn is None else _transaction(conn) as conn:
             self._lock_tracking(conn, positions)
@@ -175,7 +230,6 @@ class Projector:
                     raise StaleTracking(view.name)
                 positions[view.name] = last
         self._known = positions
-        return True
 
 
 @contextmanager

@@ -7,12 +7,14 @@ asks the views and joins what spans two of them (follow-ups and clocks, a review
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from domain import loop
+from domain.indicator import Indicator
+from projections import as_of as then
 from projections.views import audit_trail, audits, case_reviews, indicators, items, reminders
 from projections.views.audit_trail import AuditFilter
 
@@ -44,7 +46,19 @@ class ReadModels:
             docs = items.listed(conn, today, subgroup, stage, overdue, hidden_subgroups)
         return [items.rated(doc, today) for doc in docs]
 
-    def loop_board(self, subgroup: str, today: date) -> dict[str, Any]:
+    def item_as_of(self, item_id: str, moment: datetime, today: date) -> Doc | None:
+        """The item as recorded by `moment`, rated on `today` (that moment's local date)."""
+        with self.engine.connect() as conn:
+            doc = then.one(conn, items.item_versions, item_id, moment)
+        return items.rated(doc, today) if doc is not None else None
+
+    def loop_board(
+        self, subgroup: str, today: date, as_of: datetime | None = None
+    ) -> dict[str, Any]:
+        """The board now, or as recorded by `as_of` (then `today` is that moment's date)."""
+        if as_of is not None:
+            with self.engine.connect() as conn:
+                return then.loop_board(conn, subgroup, as_of, today)
         docs = self.items(today, subgroup=subgroup)
         stages = {name: [d for d in docs if d["stage"] == name] for name in loop.STAGES}
         return {
@@ -69,18 +83,28 @@ class ReadModels:
             return audit_trail.page(conn, after, limit, where, hidden_subgroups)
 
     def follow_ups(
-        self, today: date, until: date, hidden_subgroups: Collection[str] = ()
+        self,
+        today: date,
+        until: date,
+        hidden_subgroups: Collection[str] = (),
+        as_of: datetime | None = None,
     ) -> list[Doc]:
         """Open actions and measures, and case-review clocks not yet met, due by `until`;
-        none on items of `hidden_subgroups`."""
+        none on items of `hidden_subgroups`. With `as_of`, as recorded by then."""
         with self.engine.connect() as conn:
-            rows = items.follow_ups_due(conn, until, hidden_subgroups)
-            rows += [_clock_follow_up(row) for row in case_reviews.running_clocks(conn, until)]
+            if as_of is not None:
+                rows, clocks = then.follow_ups(conn, as_of, until, hidden_subgroups)
+            else:
+                rows = items.follow_ups_due(conn, until, hidden_subgroups)
+                clocks = [dict(row) for row in case_reviews.running_clocks(conn, until)]
+            rows += [_clock_follow_up(row) for row in clocks]
         rows.sort(key=lambda r: (r["due"], r["item_id"], r["target_id"]))
         return [{**r, "due": r["due"].isoformat(), "overdue": r["due"] < today} for r in rows]
 
-    def case_review(self, review_id: str) -> Doc | None:
+    def case_review(self, review_id: str, as_of: datetime | None = None) -> Doc | None:
         with self.engine.connect() as conn:
+            if as_of is not None:
+                return then.case_review(conn, review_id, as_of)
             doc = case_reviews.review(conn, review_id)
             return None if doc is None else _with_item_stages(conn, doc)
 
@@ -88,17 +112,22 @@ class ReadModels:
         with self.engine.connect() as conn:
             return [_with_item_stages(conn, doc) for doc in case_reviews.listed(conn, status)]
 
-    def audit(self, audit_id: str) -> Doc | None:
+    def audit(self, audit_id: str, as_of: datetime | None = None) -> Doc | None:
         with self.engine.connect() as conn:
+            if as_of is not None:
+                return then.audit(conn, audit_id, as_of)
             return audits.audit(conn, audit_id)
 
     def audits(self, year: int | None = None) -> list[Doc]:
         with self.engine.connect() as conn:
             return audits.listed(conn, year)
 
-    def indicator(self, code: str) -> Doc | None:
-        """The indicator with `code` (any case), analysed; None if there is none."""
+    def indicator(self, code: str, as_of: datetime | None = None) -> Doc | None:
+        """The indicator with `code` (any case), analysed; None if there is none (or none
+        recorded by `as_of`)."""
         with self.engine.connect() as conn:
+            if as_of is not None:
+                return then.indicator(conn, str(Indicator.id_for(code)), as_of)
             return indicators.indicator(conn, code)
 
     def indicators(self) -> list[Doc]:

@@ -20,14 +20,17 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
-from domain import access
+from domain import access, reference
 from domain.actor import Actor
 from domain.audit import Audit, AuditProgramme
 from domain.commands.audit import CompleteAudit, PlanAudit, RecordFinding, ScheduleCaseAudit
+from domain.commands.corrections import CorrectAudit
 from domain.commands.learning_item import IdentifyNeed
+from domain.commands.withdrawal import Withdraw
 from domain.errors import InvalidField
 from domain.framework import AuditRules, Framework
 from domain.learning_item import LearningItem
+from domain.reporting_year import reporting_year
 from services.change import RETRIES, Clock, Expected, change, forbidden
 from services.errors import Forbidden, NotFound, VersionMismatch
 from services.event_log import EventLog
@@ -50,6 +53,8 @@ class Audits:
         self.framework = framework
         self.clock = clock
         self.learning = learning or LearningItems(log, framework, clock)
+        self.references = self.learning.references
+        self._numbering = self.references.numbering(reference.AUDIT, reporting_year)
 
     # -- commands ----------------------------------------------------------------------
 
@@ -61,9 +66,19 @@ class Audits:
         original = self._original(follow_up_of) if follow_up_of is not None else None
         for _ in range(RETRIES):
             now = self.clock()
-            audit = Audit.plan(self.framework, command, actor=actor, now=now, follow_up_of=original)
+            audit = Audit.plan(
+                self.framework,
+                command,
+                actor=actor,
+                now=now,
+                follow_up_of=original,
+                numbering=self._numbering,
+            )
             if not audit.is_case_audit:
-                self.log.record(audit)
+                try:
+                    self.log.record(audit)
+                except IntegrityError:
+                    continue  # another audit took the reference: decide again
                 return audit.id
             programme = self._programme(audit.reporting_year, actor, now)
             place = ScheduleCaseAudit(audit_id=str(audit.id), override_reason=audit.override_reason)
@@ -73,10 +88,16 @@ class Audits:
             try:
                 self.log.record(audit, programme)
             except IntegrityError:
-                continue  # another audit took a place in the programme: decide again
+                continue  # another audit took a place or the reference: decide again
             return audit.id
+        if not audit.is_case_audit:
+            raise VersionMismatch(0, 0)
         current = self._programme(audit.reporting_year, actor, now)
         raise VersionMismatch(programme.version, current.version)
+
+    def resolve(self, text: str) -> UUID:
+        """The id a URL names, by the audit's id or its reference."""
+        return self.references.resolve(text, reference.AUDIT, "audit")
 
     def record_finding(
         self,
@@ -86,14 +107,18 @@ class Audits:
         expected_version: Expected = None,
     ) -> tuple[str, UUID | None]:
         """Records a finding; with `learning` also identifies that learning item, its source
-        reference the audit's id unless the command names one."""
+        reference the audit's id unless the command names one, identified on the day of the
+        finding unless it names its own."""
+        timezone = self.framework.timezone
 
         def decide(audit: Audit, now: datetime) -> tuple[tuple[str, UUID | None], list[Aggregate]]:
             learning = command.learning
+            if learning is not None and learning.on is None:
+                learning = replace(learning, on=audit.finding_date(command.on, now, timezone))
             item = self._identify(audit, actor, learning, now) if learning is not None else None
             item_id = item.id if item is not None else None
             finding_id = audit.record_finding(
-                command, actor=actor, now=now, learning_item_id=item_id
+                command, actor=actor, now=now, learning_item_id=item_id, timezone=timezone
             )
             return (finding_id, item_id), [item] if item is not None else []
 
@@ -109,6 +134,56 @@ class Audits:
         def decide(audit: Audit, now: datetime) -> tuple[None, list[Aggregate]]:
             audit.complete(command, actor=actor, now=now, timezone=self.framework.timezone)
             return None, []
+
+        self._change(audit_id, actor, expected_version, decide)
+
+    def withdraw(
+        self, audit_id: UUID, actor: Actor, command: Withdraw, expected_version: Expected = None
+    ) -> None:
+        """A withdrawn case audit frees its place in its year's programme (saved together)."""
+
+        def decide(audit: Audit, now: datetime) -> tuple[None, list[Aggregate]]:
+            audit.withdraw(command, actor=actor, now=now, timezone=self.framework.timezone)
+            if not audit.is_case_audit:
+                return None, []
+            programme = self._programme(audit.reporting_year, actor, now)
+            programme.release(str(audit.id), "withdrawn", actor=actor, now=now)
+            return None, [programme]
+
+        self._change(audit_id, actor, expected_version, decide)
+
+    def correct(
+        self,
+        audit_id: UUID,
+        actor: Actor,
+        command: CorrectAudit,
+        expected_version: Expected = None,
+    ) -> None:
+        """A correction that makes a case audit another kind, or moves it to another reporting
+        year, frees its place; one that makes it a case audit, or moves it into a year, takes a
+        place there (beyond the year's limit only with an override reason)."""
+        rules = self._allow(actor)
+
+        def decide(audit: Audit, now: datetime) -> tuple[None, list[Aggregate]]:
+            was = (audit.is_case_audit, audit.reporting_year)
+            audit.correct(self.framework, command, actor=actor, now=now)
+            becomes = (audit.is_case_audit, audit.reporting_year)
+            if was == becomes or not (was[0] or becomes[0]):
+                return None, []
+            changed: list[Aggregate] = []
+            if was[0]:
+                old = self._programme(was[1], actor, now)
+                old.release(str(audit.id), "corrected", actor=actor, now=now)
+                changed.append(old)
+            if becomes[0]:
+                new = self._programme(becomes[1], actor, now)
+                place = ScheduleCaseAudit(
+                    audit_id=str(audit.id), override_reason=command.override_reason
+                )
+                limit = rules.multi_agency_case_audits_per_year
+                new.schedule(place, limit=limit, actor=actor, now=now)
+                changed.append(new)
+            return None, changed
 
         self._change(audit_id, actor, expected_version, decide)
 

@@ -14,8 +14,9 @@ from typing import TypeVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
 
-from domain import access
+from domain import access, reference
 from domain.actor import Actor
 from domain.case_review import CaseReview
 from domain.commands.case_review import (
@@ -30,15 +31,19 @@ from domain.commands.case_review import (
     ReceiveFinalReport,
     RecordInvolvement,
 )
+from domain.commands.corrections import CorrectReviewStep
 from domain.commands.learning_item import IdentifyNeed
-from domain.errors import InvalidField
+from domain.commands.withdrawal import Withdraw
+from domain.errors import InvalidField, RuleViolation
 from domain.framework import CaseReviewRules, Framework
 from domain.learning_item import LearningItem
 from domain.loop import local_date
+from domain.reference import CASE_REFERENCE_CLAIM, Claim, claim_id
 from services.change import Clock, Expected, change, forbidden
-from services.errors import Forbidden
+from services.errors import Forbidden, NotFound, VersionMismatch
 from services.event_log import EventLog
 from services.learning import LearningItems
+from services.references import REFERENCE_RETRIES, References
 
 T = TypeVar("T")
 Decide = Callable[[CaseReview, datetime], T]
@@ -66,6 +71,8 @@ class CaseReviews:
         self.framework = framework
         self.clock = clock
         self.learning = learning or LearningItems(log, framework, clock)
+        self.references = References(log)
+        self._numbering = self.references.numbering(reference.REVIEW, lambda day: day.year)
 
     @property
     def rules(self) -> CaseReviewRules:
@@ -76,10 +83,47 @@ class CaseReviews:
     # -- commands ----------------------------------------------------------------------
 
     def notify(self, actor: Actor, command: NotifyReview) -> UUID:
+        """A review with the next reference of its year, holding its case reference: a case
+        reference another review holds is refused, naming that review."""
         self._allow(actor)
-        review = CaseReview.notify(self.framework, command, actor=actor, now=self.clock())
-        self.log.record(review)
-        return review.id
+        for _ in range(REFERENCE_RETRIES):
+            now = self.clock()
+            review = CaseReview.notify(
+                self.framework, command, actor=actor, now=now, numbering=self._numbering
+            )
+            claim = self._case_reference_claim(review, actor, now)
+            try:
+                self.log.record(review, claim)
+            except IntegrityError:
+                continue  # another review took the reference or the case reference: again
+            return review.id
+        raise VersionMismatch(0, 0)
+
+    def resolve(self, text: str) -> UUID:
+        """The id a URL names, by the review's id or its reference."""
+        return self.references.resolve(text, reference.REVIEW, "case review")
+
+    def _case_reference_claim(self, review: CaseReview, actor: Actor, now: datetime) -> Claim:
+        key = review.case_reference
+        try:
+            claim = self.log.load(claim_id(CASE_REFERENCE_CLAIM, key), Claim, "claim")
+        except NotFound:
+            return Claim.claim(
+                CASE_REFERENCE_CLAIM,
+                key,
+                review.id,
+                holder_reference=review.reference,
+                actor=actor,
+                now=now,
+            )
+        if claim.is_held:
+            raise RuleViolation(
+                f"case reference {key} is already in use by case review"
+                f" {claim.holder_reference or claim.holder_id}; withdraw that review first if"
+                " it was opened by mistake"
+            )
+        claim.reclaim(review.id, review.reference, actor=actor, now=now)
+        return claim
 
     def assess_criteria(
         self,
@@ -140,7 +184,9 @@ class CaseReviews:
             review_id,
             actor,
             expected_version,
-            lambda review, now: review.record_involvement(command, actor=actor, now=now),
+            lambda review, now: review.record_involvement(
+                command, actor=actor, now=now, timezone=self.timezone
+            ),
         )
 
     def receive_final_report(
@@ -228,6 +274,41 @@ class CaseReviews:
 
         item = self._change(review_id, actor, expected_version, decide, also=lambda i: (i,))
         return item.id
+
+    def withdraw(
+        self, review_id: UUID, actor: Actor, command: Withdraw, expected_version: Expected = None
+    ) -> None:
+        """A withdrawn review frees its case reference for another review (saved together)."""
+
+        def decide(review: CaseReview, now: datetime) -> tuple[Aggregate, ...]:
+            review.withdraw(command, actor=actor, now=now, timezone=self.timezone)
+            try:
+                key = claim_id(CASE_REFERENCE_CLAIM, review.case_reference)
+                claim = self.log.load(key, Claim, "claim")
+            except NotFound:
+                return ()  # a review notified before case references were claimed
+            if claim.holder_id != str(review.id):
+                return ()
+            claim.release("the review was withdrawn", actor=actor, now=now)
+            return (claim,)
+
+        self._change(review_id, actor, expected_version, decide, also=lambda claims: claims)
+
+    def correct_step(
+        self,
+        review_id: UUID,
+        actor: Actor,
+        command: CorrectReviewStep,
+        expected_version: Expected = None,
+    ) -> None:
+        self._change(
+            review_id,
+            actor,
+            expected_version,
+            lambda review, now: review.correct_step(
+                self.rules, command, actor=actor, now=now, timezone=self.timezone
+            ),
+        )
 
     # -- history -------------------------------------------------------------------------
 

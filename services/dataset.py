@@ -221,7 +221,9 @@ class _Batch:
                 continue
             if measure.indicator["code"] != code:
                 continue
-            outcome = indicator.outcome_for(measure.indicator, submission, measure.outcome)
+            outcome = indicator.outcome_for(
+                measure.indicator, submission, measure.outcome, measure.defined_on
+            )
             if outcome is None:
                 continue
             summary, reference = _citation(code, submission, measure.indicator, outcome)

@@ -13,7 +13,9 @@ from datetime import date, datetime
 from typing import TypeVar
 from uuid import UUID
 
-from domain import access
+from eventsourcing.persistence import IntegrityError
+
+from domain import access, reference
 from domain.actor import Actor
 from domain.commands.learning_item import (
     AmendAction,
@@ -27,14 +29,16 @@ from domain.commands.learning_item import (
     ReopenItem,
     ReportProgress,
 )
+from domain.commands.withdrawal import Withdraw, WithdrawAction, WithdrawMeasure
 from domain.errors import InvalidField
 from domain.framework import Framework
 from domain.indicator import Indicator, measure_link
 from domain.learning_item import LearningItem
 from domain.loop import local_date
 from services.change import Clock, Expected, change, forbidden, only
-from services.errors import NotFound
+from services.errors import NotFound, VersionMismatch
 from services.event_log import EventLog
+from services.references import REFERENCE_RETRIES, References
 
 T = TypeVar("T")
 
@@ -46,13 +50,26 @@ class LearningItems:
         self.log = log
         self.framework = framework
         self.clock = clock
+        self.references = References(log)
+        self._numbering = self.references.numbering(reference.ITEM, lambda day: day.year)
 
     # -- commands ----------------------------------------------------------------------
 
     def identify(self, actor: Actor, command: IdentifyNeed) -> UUID:
-        item = self.draft(actor, self.clock(), command)
-        self.log.record(item)
-        return item.id
+        """A new item with the next reference of its year; a reference taken meanwhile by
+        another item is a conflict on its claim, decided again with the next number."""
+        for _ in range(REFERENCE_RETRIES):
+            item = self.draft(actor, self.clock(), command)
+            try:
+                self.log.record(item)
+            except IntegrityError:
+                continue  # another item took the reference (its id): the next number
+            return item.id
+        raise VersionMismatch(0, 0)
+
+    def resolve(self, text: str) -> UUID:
+        """The id a URL names, by the item's id or its reference."""
+        return self.references.resolve(text, reference.ITEM, "learning item")
 
     def choose_means(
         self, item_id: UUID, actor: Actor, command: ChooseMeans, expected_version: Expected = None
@@ -62,7 +79,11 @@ class LearningItems:
             actor,
             expected_version,
             lambda item, now: item.choose_means(
-                self.framework.subgroup(item.subgroup), command, actor=actor, now=now
+                self.framework.subgroup(item.subgroup),
+                command,
+                actor=actor,
+                now=now,
+                timezone=self.timezone,
             ),
         )
 
@@ -77,7 +98,9 @@ class LearningItems:
             item_id,
             actor,
             expected_version,
-            lambda item, now: item.report_progress(command, actor=actor, now=now),
+            lambda item, now: item.report_progress(
+                command, actor=actor, now=now, timezone=self.timezone
+            ),
         )
 
     def amend_action(
@@ -87,7 +110,9 @@ class LearningItems:
             item_id,
             actor,
             expected_version,
-            lambda item, now: item.amend_action(command, actor=actor, now=now),
+            lambda item, now: item.amend_action(
+                command, actor=actor, now=now, timezone=self.timezone
+            ),
         )
 
     def define_measure(
@@ -102,7 +127,7 @@ class LearningItems:
         def decide(item: LearningItem, now: datetime) -> str:
             linked = replace(command, indicator=self._indicator_target(command.indicator))
             rules = self.framework.subgroup(item.subgroup)
-            return item.define_measure(rules, linked, actor=actor, now=now)
+            return item.define_measure(rules, linked, actor=actor, now=now, timezone=self.timezone)
 
         return self._change(item_id, actor, expected_version, decide)
 
@@ -117,7 +142,9 @@ class LearningItems:
             item_id,
             actor,
             expected_version,
-            lambda item, now: item.record_evidence(command, actor=actor, now=now),
+            lambda item, now: item.record_evidence(
+                command, actor=actor, now=now, timezone=self.timezone
+            ),
         )
 
     def correct(
@@ -137,7 +164,7 @@ class LearningItems:
             item_id,
             actor,
             expected_version,
-            lambda item, now: item.close(command, actor=actor, now=now),
+            lambda item, now: item.close(command, actor=actor, now=now, timezone=self.timezone),
             may=access.may_close,
             verb="close items in",
         )
@@ -149,10 +176,58 @@ class LearningItems:
             item_id,
             actor,
             expected_version,
-            lambda item, now: item.reopen(command, actor=actor, now=now),
+            lambda item, now: item.reopen(command, actor=actor, now=now, timezone=self.timezone),
             may=access.may_close,
             verb="reopen items in",
         )
+
+    def withdraw_item(
+        self, item_id: UUID, actor: Actor, command: Withdraw, expected_version: Expected = None
+    ) -> None:
+        self._change(
+            item_id,
+            actor,
+            expected_version,
+            lambda item, now: item.withdraw(command, actor=actor, now=now, timezone=self.timezone),
+            may=access.may_withdraw_item,
+            verb="withdraw items in",
+        )
+
+    def withdraw_action(
+        self,
+        item_id: UUID,
+        actor: Actor,
+        command: WithdrawAction,
+        expected_version: Expected = None,
+    ) -> None:
+        self._change(
+            item_id,
+            actor,
+            expected_version,
+            lambda item, now: item.withdraw_action(
+                command, actor=actor, now=now, timezone=self.timezone
+            ),
+        )
+
+    def withdraw_measure(
+        self,
+        item_id: UUID,
+        actor: Actor,
+        command: WithdrawMeasure,
+        expected_version: Expected = None,
+    ) -> None:
+        self._change(
+            item_id,
+            actor,
+            expected_version,
+            lambda item, now: item.withdraw_measure(
+                command, actor=actor, now=now, timezone=self.timezone
+            ),
+        )
+
+    @property
+    def timezone(self) -> str:
+        return self.framework.timezone
 
     # -- history -------------------------------------------------------------------------
 
@@ -169,11 +244,14 @@ class LearningItems:
     # -- the load -> decide -> save cycle --------------------------------------------------
 
     def draft(self, actor: Actor, now: datetime, command: IdentifyNeed) -> LearningItem:
-        """A new, unsaved item, for a command that saves it with another aggregate."""
+        """A new, unsaved item with the next reference of its year, for a command that saves
+        it with another aggregate."""
         self.framework.subgroup(command.subgroup)
         if not access.may_write(actor, command.subgroup):
             raise forbidden(actor, "record learning in", command.subgroup)
-        return LearningItem.identify(self.framework, command, actor=actor, now=now)
+        return LearningItem.identify(
+            self.framework, command, actor=actor, now=now, numbering=self._numbering
+        )
 
     def _indicator_target(self, target: IndicatorTarget | None) -> IndicatorTarget | None:
         """The target with the indicator's code as it was defined, once the indicator (and the

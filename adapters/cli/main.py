@@ -7,6 +7,8 @@ from __future__ import annotations
 import click
 
 from adapters.cli.dataset import dataset
+from adapters.cli.export import export
+from adapters.cli.import_plan import import_
 from adapters.cli.rebuild import projections
 from adapters.cli.reminders import reminders
 from adapters.cli.report import report
@@ -20,5 +22,16 @@ def main() -> None:
     """learnloop: the learning-and-improvement loop of a safeguarding children partnership."""
 
 
-for command in (serve, worker, users, projections, reminders, report, verify, dataset):
+for command in (
+    serve,
+    worker,
+    users,
+    projections,
+    reminders,
+    report,
+    verify,
+    dataset,
+    import_,
+    export,
+):
     main.add_command(command)

@@ -13,10 +13,12 @@ from adapters.bootstrap import bootstrap
 from adapters.handle import Clock, Learnloop, system_clock
 from adapters.http import openapi, problems
 from adapters.http.edge import Edge
+from adapters.http.query import KnownQuery, PublicKnownQuery
 from adapters.http.routes import (
     audits,
     case_reviews,
     dataset,
+    exports,
     ics,
     inspection,
     items,
@@ -63,7 +65,7 @@ def create_app(
     # one ASGI layer: request id, proxies, authentication, limits, idempotency, headers
     app.add_middleware(Edge, settings=settings, clock=clock, policy=web.page_policy())
 
-    @app.get("/healthz", tags=["health"])
+    @app.get("/healthz", tags=["health"], dependencies=[PublicKnownQuery])
     def healthz() -> Any:
         ll: Learnloop = app.state.learnloop
         try:
@@ -74,8 +76,10 @@ def create_app(
         return {"status": "ok"}
 
     routers = (framework_routes, items, case_reviews, audits, inspection, reminders, ics)
-    for routes in (*routers, reports, dataset):
-        app.include_router(routes.router, responses=problems.PROBLEM_RESPONSES)
+    for routes in (*routers, reports, dataset, exports):
+        app.include_router(
+            routes.router, responses=problems.PROBLEM_RESPONSES, dependencies=[KnownQuery]
+        )
     web.install(app, settings)  # the pages under / (ADR 0016)
     openapi.install(app)  # the edge's headers, declared
     return app

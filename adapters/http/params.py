@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated
 from uuid import UUID
+
+from fastapi import Query
 
 from domain.errors import InvalidField
 from services.errors import NotFound
@@ -33,3 +36,17 @@ def parse_id(value: str, what: str) -> UUID:
         return UUID(value)
     except ValueError:
         raise NotFound(what, value) from None
+
+
+AsOf = Annotated[
+    str | None, Query(description="ISO 8601 timestamp: the resource as recorded by then")
+]
+
+
+def as_of_moment(value: str | None) -> datetime | None:
+    return parse_timestamp(value, "as_of") if value is not None else None
+
+
+def stood(doc: dict[str, object], moment: datetime | None) -> dict[str, object]:
+    """A document read `as_of` says so."""
+    return doc if moment is None else {**doc, "as_of": moment.isoformat()}

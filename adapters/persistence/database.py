@@ -2,7 +2,8 @@
 
 Events go through the eventsourcing library's own recorders (sqlite, postgres; see ADR 0002);
 read models and users live beside them in the same database, through SQLAlchemy.
-`memory://` keeps everything in this process (tests), and keeps no hash chain (ADR 0011).
+`memory://` keeps everything in this process (tests), and keeps no hash chain (ADR 0011). Every
+store's recorder writes through one group commit with one post-commit hook (recorders.py).
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ SQLITE_BUSY_TIMEOUT_S = 30
 # request (the pool's overflow) costs more than the query it serves.
 POOL_SIZE = 20
 POOL_OVERFLOW = 20
-# The recorders that chain every event to the one before (ADR 0011); memory:// keeps no chain.
-CHAINED = "adapters.persistence.chained:"
+# The recorders that chain every event to the one before (ADR 0011) and group commits (ADR 0021).
+RECORDERS = "adapters.persistence.recorders:"
 
 
 class UnsupportedDatabase(ValueError):
@@ -50,7 +51,8 @@ def open_store(database_url: str) -> Store:
         engine = sa.create_engine(
             "sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False}
         )
-        return Store(database_url, {"PERSISTENCE_MODULE": "eventsourcing.popo"}, engine, engine)
+        env = {"PERSISTENCE_MODULE": RECORDERS + "MemoryFactory"}
+        return Store(database_url, env, engine, engine)
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         return _sqlite(database_url, url)
@@ -67,7 +69,7 @@ def _sqlite(database_url: str, url: sa.URL) -> Store:
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "SQLITE_DBNAME": url.database,
         "SQLITE_LOCK_TIMEOUT": str(SQLITE_BUSY_TIMEOUT_S),
-        "APPLICATION_RECORDER_TOPIC": CHAINED + "ChainedSQLiteApplicationRecorder",
+        "APPLICATION_RECORDER_TOPIC": RECORDERS + "SQLiteRecorder",
     }
     return Store(
         database_url, env, _sqlite_engine(url, "BEGIN"), _sqlite_engine(url, "BEGIN IMMEDIATE")
@@ -107,7 +109,7 @@ def _postgres(database_url: str, url: sa.URL) -> Store:
         "POSTGRES_LOCK_TIMEOUT": "10",
         "POSTGRES_POOL_SIZE": "10",
         "POSTGRES_MAX_OVERFLOW": "10",
-        "APPLICATION_RECORDER_TOPIC": CHAINED + "ChainedPostgresApplicationRecorder",
+        "APPLICATION_RECORDER_TOPIC": RECORDERS + "PostgresRecorder",
     }
     engine = sa.create_engine(
         url.set(drivername="postgresql+psycopg"), pool_size=10, max_overflow=10

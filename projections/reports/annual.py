@@ -52,10 +52,14 @@ def annual_report(
         def read(table: sa.Table, upto: int) -> list[Doc]:
             return documents_as_at(conn, table, upto, start, end)
 
-        # Learning items are dated by when their events were recorded, so the year's end holds
-        # all of the year's; reviews, audits and the dataset carry dates people enter, which may
-        # be recorded after the year: their figures read the log up to `position`.
-        items = [d for d in read(item_versions, at) if d["subgroup"] not in hidden_subgroups]
+        # Every step carries the day it happened (ADR 0040), which may be recorded after the
+        # year: the figures read the log up to `position` and count by those days; the state
+        # the year ended in (stages, RAG, lists) reads it as it stood at the year's end.
+        def visible(docs: list[Doc]) -> list[Doc]:
+            return [d for d in docs if d["subgroup"] not in hidden_subgroups]
+
+        items = visible(read(item_versions, position))
+        items_at_end = visible(read(item_versions, at))
         reviews, reviews_at_end = (
             read(case_review_versions, position),
             read(case_review_versions, at),
@@ -75,7 +79,7 @@ def annual_report(
         "as_at_position": position,
         "year_end_position": at,
         "generated_at": generated_at.isoformat(),
-        **sections.learning(items, _visible(framework, hidden_subgroups), period),
+        **sections.learning(items, _visible(framework, hidden_subgroups), period, items_at_end),
         "case_reviews": sections.case_reviews(reviews, reviews_at_end, period),
         "audits": sections.audits(audits, audits_at_end, framework, year, period),
         "dataset": sections.dataset(indicators, year),

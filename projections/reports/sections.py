@@ -31,9 +31,24 @@ class Period:
         return loop.local_date(datetime.fromisoformat(timestamp), self.timezone)
 
 
-def learning(items: list[Doc], framework: Framework, period: Period) -> dict[str, Any]:
+def learning(
+    items: list[Doc],
+    framework: Framework,
+    period: Period,
+    items_at_end: list[Doc] | None = None,
+) -> dict[str, Any]:
+    """What the year's learning did, counted by the day each step happened (ADR 0040) from
+    `items` (read up to the report's position, so steps entered after the year count in it),
+    and the state it ended in (stages, RAG, overdue, little progress) from `items_at_end`
+    (as the log stood at the year's end; default `items`)."""
+    at_end = items if items_at_end is None else items_at_end
     subgroups = [
-        _subgroup(s, [d for d in items if d["subgroup"] == s.slug], period)
+        _subgroup(
+            s,
+            [d for d in items if d["subgroup"] == s.slug],
+            period,
+            [d for d in at_end if d["subgroup"] == s.slug],
+        )
         for s in framework.subgroups
     ]
     totals = {
@@ -54,18 +69,20 @@ def learning(items: list[Doc], framework: Framework, period: Period) -> dict[str
         "totals": totals,
         "subgroups": subgroups,
         "impact": _impact(items, framework, period),
-        "little_progress": _little_progress(items, period),
+        "little_progress": _little_progress(at_end, period),
     }
 
 
-def _subgroup(subgroup: Subgroup, items: list[Doc], period: Period) -> dict[str, Any]:
+def _subgroup(
+    subgroup: Subgroup, items: list[Doc], period: Period, at_end: list[Doc]
+) -> dict[str, Any]:
     identified = [d for d in items if period.holds(date.fromisoformat(d["identified_on"]))]
     sources = Counter(d["source"]["kind"] for d in identified)
     actions = [a for d in items for a in d["actions"]]
-    open_items = [d for d in items if d["closed_at"] is None]
-    rags = Counter(_rag(a, period) for a in actions)
+    open_items = [d for d in at_end if d["closed_at"] is None]
+    rags = Counter(_rag(a, period) for d in at_end for a in d["actions"])
     evidence = [e for d in items for m in d["measures"] for e in m["evidence"]]
-    closed = [d for d in items if period.holds(period.day_of(d["closed_at"]))]
+    closed = [d for d in items if period.holds(_on(period, d, "closed_on", "closed_at"))]
     overrides = [d for d in closed if d["closure"]["override_reason"]]
     return {
         "slug": subgroup.slug,
@@ -78,17 +95,21 @@ def _subgroup(subgroup: Subgroup, items: list[Doc], period: Period) -> dict[str,
             if sources[o.slug]
         ],
         "actions": {
-            "chosen": sum(period.holds(period.day_of(a.get("chosen_at"))) for a in actions),
-            "completed": sum(period.holds(period.day_of(a.get("completed_at"))) for a in actions),
+            "chosen": sum(period.holds(_on(period, a, "chosen_on", "chosen_at")) for a in actions),
+            "completed": sum(
+                period.holds(_on(period, a, "completed_on", "completed_at")) for a in actions
+            ),
             "overdue": sum(_overdue(a, period) for d in open_items for a in d["actions"]),
             "by_rag": {k: rags[k] for k in (loop.GREEN, loop.AMBER, loop.RED, loop.COMPLETE)},
         },
         "measures_defined": sum(
-            period.holds(period.day_of(m.get("defined_at"))) for d in items for m in d["measures"]
+            period.holds(_on(period, m, "defined_on", "defined_at"))
+            for d in items
+            for m in d["measures"]
         ),
         "evidence": {
             o: sum(
-                e["outcome"] == o and period.holds(period.day_of(e["recorded_at"]))
+                e["outcome"] == o and period.holds(_on(period, e, "on", "recorded_at"))
                 for e in evidence
             )
             for o in loop.OUTCOMES
@@ -99,9 +120,16 @@ def _subgroup(subgroup: Subgroup, items: list[Doc], period: Period) -> dict[str,
             {"item_id": d["id"], "title": d["title"], "reason": d["closure"]["override_reason"]}
             for d in overrides
         ],
-        "loop": _reached(items),
-        "stages": {stage: sum(d["stage"] == stage for d in items) for stage in loop.STAGES},
+        "loop": _reached(at_end),
+        "stages": {stage: sum(d["stage"] == stage for d in at_end) for stage in loop.STAGES},
     }
+
+
+def _on(period: Period, fact: Doc, on: str, at: str) -> date | None:
+    """The day a step happened (ADR 0040); a document folded before steps carried their day
+    falls back to the local day it was recorded."""
+    day = fact.get(on)
+    return date.fromisoformat(day) if day else period.day_of(fact.get(at))
 
 
 def _reached(items: list[Doc]) -> dict[str, int]:
@@ -139,7 +167,7 @@ def _impact(items: list[Doc], framework: Framework, period: Period) -> list[dict
             d
             for d in items
             if d["subgroup"] == subgroup.slug
-            and period.holds(period.day_of(d["closed_at"]))
+            and period.holds(_on(period, d, "closed_on", "closed_at"))
             and any(m["outcome"] == loop.MET for m in d["measures"])
         ]
         if closed:

@@ -133,8 +133,9 @@ def page(
         )
     if where.subgroup is not None:
         query = query.where(trail.c.subgroup == where.subgroup)
-    if where.actor is not None:
-        query = query.where(trail.c.actor_id == where.actor)
+    if where.actor is not None:  # a user's id, or their name as it was recorded (any case)
+        named = sa.func.lower(trail.c.actor_name) == where.actor.casefold()
+        query = query.where(sa.or_(trail.c.actor_id == where.actor, named))
     if where.type is not None:
         query = query.where(trail.c.type == where.type)
     if where.since is not None:

@@ -52,6 +52,10 @@ def _planned(event: Any, doc: Doc | None, data: Data) -> Doc:
         "findings": [],
         "completion": None,
         "created_at": jsonable(event.timestamp),
+        "reference": data.get("reference"),
+        "withdrawn": False,
+        "withdrawal": None,
+        "corrections": [],
     }
 
 
@@ -68,6 +72,32 @@ def _completed(event: Any, doc: Doc | None, data: Data) -> Doc:
     return {**doc, "completion": data, "status": "completed"}
 
 
+@_change.register(Audit.Withdrawn)
+def _withdrawn(event: Any, doc: Doc | None, data: Data) -> Doc:
+    assert doc is not None
+    withdrawal = {"reason": data["reason"], "on": data["withdrawn_on"]}
+    return {**doc, "withdrawn": True, "withdrawal": withdrawal, "status": "withdrawn"}
+
+
+@_change.register(Audit.Corrected)
+def _corrected(event: Any, doc: Doc | None, data: Data) -> Doc:
+    """The corrected planning, and the correction listed with the values it replaced."""
+    assert doc is not None
+    correction = {**data, "recorded_at": jsonable(event.timestamp)}
+    return {
+        **doc,
+        **data["changes"],
+        "reporting_year": data["reporting_year"],
+        "corrections": [*doc.get("corrections", []), correction],
+    }
+
+
+@_change.register(Audit.ReferenceAssigned)
+def _reference_assigned(event: Any, doc: Doc | None, data: Data) -> Doc:
+    assert doc is not None
+    return {**doc, "reference": data["reference"]}
+
+
 class AuditView(DocumentView):
     name = "audits"
     stream = Audit.Event
@@ -78,6 +108,8 @@ class AuditView(DocumentView):
         completion = doc["completion"]
         planned = min(doc["planned_on"], doc["planned_for"])  # an audit may be recorded late
         ended = completion["completed_on"] if completion else None
+        if doc.get("withdrawal"):
+            ended = doc["withdrawal"]["on"]
         return date.fromisoformat(planned), documents.day(ended)
 
     def evolve(self, doc: Doc | None, event: Any) -> Doc:

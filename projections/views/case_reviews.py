@@ -75,6 +75,10 @@ def evolve(doc: Doc | None, event: Any, timezone: str) -> Doc:
             "learning_items": [],
             "steps": {"notified": data["notified_on"]},
             "created_at": jsonable(event.timestamp),
+            "reference": data.get("reference"),
+            "withdrawn": False,
+            "withdrawal": None,
+            "corrections": [],
         }
     else:
         assert doc is not None, f"{event_type(event)} before Notified"
@@ -144,7 +148,58 @@ def _learning(event: Any, doc: Doc, data: Data, on: str) -> None:
     doc["learning_items"] = [*doc["learning_items"], data]
 
 
+@_change.register(CaseReview.Withdrawn)
+def _withdrawn(event: Any, doc: Doc, data: Data, on: str) -> None:
+    doc["withdrawn"] = True
+    doc["withdrawal"] = {"reason": data["reason"], "on": data["withdrawn_on"]}
+
+
+@_change.register(CaseReview.ReferenceAssigned)
+def _reference_assigned(event: Any, doc: Doc, data: Data, on: str) -> None:
+    doc["reference"] = data["reference"]
+
+
+_STEP_FIELDS = {
+    "decided": ("decision", "decided_on"),
+    "methodology_chosen": ("methodology", "chosen_on"),
+    "final_report_received": ("final_report", "received_on"),
+    "board_response_agreed": ("board_response", "agreed_on"),
+    "published": ("publication", "published_on"),
+}
+
+
+@_change.register(CaseReview.StepCorrected)
+def _step_corrected(event: Any, doc: Doc, data: Data, on: str) -> None:
+    """The corrected step's date (and the part of the review that holds it), or the criteria's
+    facts and what they require; the correction is listed with what it replaced."""
+    step, day = data["step"], data["happened_on"]
+    if data["criteria"] is not None:
+        doc["criteria"] = {
+            **(doc["criteria"] or {}),
+            **data["criteria"],
+            "outcome": data["outcome"],
+            "required": data["required"],
+        }
+        doc["required"] = data["required"]
+        if doc["decision"] is not None and data["departure"] is not None:
+            doc["decision"] = {**doc["decision"], "departure": data["departure"]}
+    if day is not None:
+        doc["steps"][step] = day
+        if step == "notified":
+            doc["notified_on"] = day
+        elif step == "criteria_assessed" and doc["criteria"] is not None:
+            doc["criteria"] = {**doc["criteria"], "assessed_on": day}
+        elif step.startswith("milestone:"):
+            doc["milestones"] = {**doc["milestones"], step.removeprefix("milestone:"): day}
+        elif step in _STEP_FIELDS and doc[_STEP_FIELDS[step][0]] is not None:
+            part, field = _STEP_FIELDS[step]
+            doc[part] = {**doc[part], field: day}
+    doc["corrections"] = [*doc.get("corrections", []), {**data, "recorded_on": on}]
+
+
 def _status(doc: Doc) -> str:
+    if doc.get("withdrawn"):
+        return "withdrawn"
     if doc["publication"]:
         return "published"
     if doc["board_response"]:
@@ -161,7 +216,10 @@ def _status(doc: Doc) -> str:
 
 
 def clocks(doc: Doc, rules: CaseReviewRules, working_days: WorkingDays) -> list[Doc]:
-    """Each clock that has started and applies to the review's type, with `due` and `met_on`."""
+    """Each clock that has started and applies to the review's type, with `due` and `met_on`;
+    none for a withdrawn review."""
+    if doc.get("withdrawn"):
+        return []
     review_type = doc["decision"]["review_type"] if doc["decision"] else None
     result = []
     for rule in rules.clocks:
@@ -212,20 +270,27 @@ class CaseReviewView(DocumentView):
         ended = doc["publication"]["published_on"] if doc["publication"] else None
         if ended is None and doc["status"] == "closed":
             ended = doc["decision"]["decided_on"]
+        if doc.get("withdrawal"):
+            ended = doc["withdrawal"]["on"]
         return date.fromisoformat(doc["notified_on"]), documents.day(ended)
 
     def derive(self, doc: Doc) -> list[dict[str, Any]]:
-        return [
-            {
-                "review_id": doc["id"],
-                "name": clock["name"],
-                "case_reference": doc["case_reference"],
-                "label": clock["label"],
-                "due": date.fromisoformat(clock["due"]),
-                "met_on": date.fromisoformat(clock["met_on"]) if clock["met_on"] else None,
-            }
-            for clock in doc.get("clocks", [])
-        ]
+        return clock_rows(doc)
+
+
+def clock_rows(doc: Doc) -> list[dict[str, Any]]:
+    """A review's clocks as the clocks table holds them."""
+    return [
+        {
+            "review_id": doc["id"],
+            "name": clock["name"],
+            "case_reference": doc["case_reference"],
+            "label": clock["label"],
+            "due": date.fromisoformat(clock["due"]),
+            "met_on": date.fromisoformat(clock["met_on"]) if clock["met_on"] else None,
+        }
+        for clock in doc.get("clocks", [])
+    ]
 
 
 # -- queries -----------------------------------------------------------------------------------

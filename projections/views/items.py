@@ -66,7 +66,10 @@ def evolve(doc: Doc | None, event: Any) -> Doc:
         doc = _change(event, dict(doc), data)
     doc["version"] = event.originator_version
     doc["updated_at"] = jsonable(event.timestamp)
-    doc["stage"] = loop.stage(doc["closed_at"] is not None, [a["status"] for a in doc["actions"]])
+    standing = [a["status"] for a in doc["actions"] if not a.get("withdrawn")]
+    doc["stage"] = loop.stage(doc["closed_at"] is not None, standing)
+    if doc.get("withdrawn"):
+        doc["stage"] = loop.WITHDRAWN
     return doc
 
 
@@ -83,7 +86,11 @@ def _identified(event: Any, data: Data) -> Doc:
         "measures": [],
         "created_at": jsonable(event.timestamp),
         "closed_at": None,
+        "closed_on": None,
         "closure": None,
+        "reference": data.get("reference"),
+        "withdrawn": False,
+        "withdrawal": None,
     }
 
 
@@ -102,8 +109,12 @@ def _means_chosen(event: Any, doc: Doc, data: Data) -> Doc:
         "owner_email": data["owner_email"],
         "due": data["due"],
         "status": loop.NOT_STARTED,
+        "chosen_on": data["on"],
         "chosen_at": jsonable(event.timestamp),
+        "status_on": None,
+        "completed_on": None,
         "completed_at": None,
+        "withdrawn": False,
     }
     doc["actions"] = [*doc["actions"], action]
     return doc
@@ -111,12 +122,17 @@ def _means_chosen(event: Any, doc: Doc, data: Data) -> Doc:
 
 @_change.register(LearningItem.ProgressReported)
 def _progress_reported(event: Any, doc: Doc, data: Data) -> Doc:
-    completed_at = jsonable(event.timestamp) if data["status"] == loop.COMPLETE else None
+    complete = data["status"] == loop.COMPLETE
+    completed_at = jsonable(event.timestamp) if complete else None
+    completed_on = data["on"] if complete else None
+    progress = {
+        "status": data["status"],
+        "status_on": data["on"],
+        "completed_on": completed_on,
+        "completed_at": completed_at,
+    }
     doc["actions"] = [
-        {**a, "status": data["status"], "completed_at": completed_at}
-        if a["id"] == data["action_id"]
-        else a
-        for a in doc["actions"]
+        {**a, **progress} if a["id"] == data["action_id"] else a for a in doc["actions"]
     ]
     return doc
 
@@ -131,7 +147,9 @@ def _measure_defined(event: Any, doc: Doc, data: Data) -> Doc:
         "indicator": data.get("indicator"),
         "outcome": None,
         "evidence": [],
+        "defined_on": data["on"],
         "defined_at": jsonable(event.timestamp),
+        "withdrawn": False,
     }
     doc["measures"] = [*doc["measures"], measure]
     return doc
@@ -143,6 +161,7 @@ def _evidence_recorded(event: Any, doc: Doc, data: Data) -> Doc:
         "outcome": data["outcome"],
         "summary": data["summary"],
         "reference": data["reference"],
+        "on": data["on"],
         "recorded_at": jsonable(event.timestamp),
         "recorded_by": actor_of(event),
     }
@@ -177,21 +196,64 @@ def _corrected(event: Any, doc: Doc, data: Data) -> Doc:
 @_change.register(LearningItem.Closed)
 def _closed(event: Any, doc: Doc, data: Data) -> Doc:
     doc["closed_at"] = jsonable(event.timestamp)
-    doc["closure"] = {"summary": data["summary"], "override_reason": data["override_reason"]}
+    doc["closed_on"] = data["on"]
+    doc["closure"] = {
+        "summary": data["summary"],
+        "override_reason": data["override_reason"],
+        "on": data["on"],
+    }
     return doc
 
 
 @_change.register(LearningItem.Reopened)
 def _reopened(event: Any, doc: Doc, data: Data) -> Doc:
     doc["closed_at"] = None
+    doc["closed_on"] = None
     doc["closure"] = None
+    doc["reopened_on"] = data["on"]
     return doc
+
+
+@_change.register(LearningItem.Withdrawn)
+def _withdrawn(event: Any, doc: Doc, data: Data) -> Doc:
+    doc["withdrawn"] = True
+    doc["withdrawal"] = _withdrawal(event, data)
+    return doc
+
+
+@_change.register(LearningItem.ActionWithdrawn)
+def _action_withdrawn(event: Any, doc: Doc, data: Data) -> Doc:
+    doc["actions"] = _withdraw_part(doc["actions"], data["action_id"], _withdrawal(event, data))
+    return doc
+
+
+@_change.register(LearningItem.MeasureWithdrawn)
+def _measure_withdrawn(event: Any, doc: Doc, data: Data) -> Doc:
+    doc["measures"] = _withdraw_part(doc["measures"], data["measure_id"], _withdrawal(event, data))
+    return doc
+
+
+@_change.register(LearningItem.ReferenceAssigned)
+def _reference_assigned(event: Any, doc: Doc, data: Data) -> Doc:
+    doc["reference"] = data["reference"]
+    return doc
+
+
+def _withdrawal(event: Any, data: Data) -> Doc:
+    return {"reason": data["reason"], "on": data["withdrawn_on"], "by": actor_of(event)}
+
+
+def _withdraw_part(parts: list[Doc], part_id: str, withdrawal: Doc) -> list[Doc]:
+    return [
+        {**p, "withdrawn": True, "withdrawal": withdrawal} if p["id"] == part_id else p
+        for p in parts
+    ]
 
 
 def follow_up_rows(doc: Doc) -> list[dict[str, Any]]:
     """An item's follow-ups: an action until it is complete, a measure until its latest
-    evidence is `met`; nothing on a closed item."""
-    if doc["closed_at"] is not None:
+    evidence is `met`, neither withdrawn; nothing on a closed or withdrawn item."""
+    if doc["closed_at"] is not None or doc.get("withdrawn"):
         return []
     common = {"item_id": doc["id"], "subgroup": doc["subgroup"], "item_title": doc["title"]}
     actions = [
@@ -206,7 +268,7 @@ def follow_up_rows(doc: Doc) -> list[dict[str, Any]]:
             "status": a["status"],
         }
         for a in doc["actions"]
-        if a["status"] != loop.COMPLETE
+        if a["status"] != loop.COMPLETE and not a.get("withdrawn")
     ]
     measures = [
         {
@@ -220,18 +282,31 @@ def follow_up_rows(doc: Doc) -> list[dict[str, Any]]:
             "status": m["outcome"] or "awaiting_evidence",
         }
         for m in doc["measures"]
-        if m["outcome"] != loop.MET
+        if m["outcome"] != loop.MET and not m.get("withdrawn")
     ]
     return actions + measures
 
 
 def rated(doc: Doc, today: date) -> Doc:
     """The document as read on `today`: each action's RAG and the item's worst open RAG."""
+    closed = doc["closed_at"] is not None
     actions = [
-        {**a, "rag": loop.action_rag(a["status"], date.fromisoformat(a["due"]), today)}
+        {
+            **a,
+            "withdrawn": a.get("withdrawn", False),
+            "rag": loop.part_rag(
+                a["status"],
+                date.fromisoformat(a["due"]),
+                today,
+                withdrawn=a.get("withdrawn", False),
+                item_closed=closed,
+            ),
+        }
         for a in doc["actions"]
     ]
-    return {**doc, "actions": actions, "rag": loop.item_rag(a["rag"] for a in actions)}
+    standing = [a["rag"] for a in actions if not a["withdrawn"]]
+    rag = loop.CLOSED if closed else None if doc.get("withdrawn") else loop.item_rag(standing)
+    return {**doc, "actions": actions, "rag": rag}
 
 
 # -- the view ----------------------------------------------------------------------------------
@@ -247,7 +322,8 @@ class ItemSummaryView(DocumentView):
     derived = follow_ups
 
     def span(self, doc: Doc) -> tuple[date, date | None]:
-        return date.fromisoformat(doc["identified_on"]), documents.day(doc["closed_at"])
+        closed = doc.get("closed_on") or doc["closed_at"]
+        return date.fromisoformat(doc["identified_on"]), documents.day(closed)
 
     def evolve(self, doc: Doc | None, event: Any) -> Doc:
         return evolve(doc, event)
@@ -316,11 +392,13 @@ def stages(conn: sa.Connection, ids: list[str]) -> dict[str, tuple[str, str]]:
 
 def measures_naming(conn: sa.Connection, code: str) -> list[tuple[str, str]]:
     """(item id, measure id) of the open items' measures that name the indicator `code`."""
-    query = sa.select(items.c.doc).where(items.c.stage != loop.CLOSED).order_by(items.c.id)
+    open_stages = items.c.stage.not_in([loop.CLOSED, loop.WITHDRAWN])
+    query = sa.select(items.c.doc).where(open_stages).order_by(items.c.id)
     wanted = code.casefold()
     return [
         (doc["id"], m["id"])
         for doc in conn.execute(query).scalars()
         for m in doc["measures"]
         if (m.get("indicator") or {}).get("code", "").casefold() == wanted
+        and not m.get("withdrawn")
     ]

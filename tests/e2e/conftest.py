@@ -419,3 +419,37 @@ def contributor_token(tmp_path: Path) -> Callable[[str], str]:
         return done.stdout.strip().splitlines()[-1]
 
     return add
+
+
+@pytest.fixture
+def libreoffice(tmp_path: Any) -> Any:
+    """Converts a file with LibreOffice headless (Debian's libreoffice-calc, which `make test`
+    installs when missing): `libreoffice(path, "xlsx")` -> the converted file. A CSV is read as
+    UTF-8, comma-separated."""
+    import shutil
+    import subprocess
+
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        if os.environ.get("CI"):
+            pytest.fail("soffice is missing: `make libreoffice` installs libreoffice-calc")
+        pytest.skip("soffice is missing: `make libreoffice` installs libreoffice-calc")
+    profile = tmp_path / "libreoffice-profile"
+
+    def convert(paths: Any, to: str) -> Any:
+        """`paths` (one file, or a list converted in one run) as `to`: the converted file(s)."""
+        many = isinstance(paths, list)
+        given = paths if many else [paths]
+        out = tmp_path / f"converted-{to.split(':')[0]}"
+        out.mkdir(exist_ok=True)
+        args = [soffice, f"-env:UserInstallation=file://{profile}", "--headless"]
+        if all(str(p).endswith(".csv") for p in given):
+            args.append("--infilter=CSV:44,34,76,1,,2057")  # comma, quote, UTF-8, line 1, en-GB
+        args += ["--convert-to", to, "--outdir", str(out), *map(str, given)]
+        subprocess.run(args, check=True, capture_output=True, timeout=300)
+        converted = [out / f"{p.stem}.{to.split(':')[0]}" for p in given]
+        missing = [c.name for c in converted if not c.exists()]
+        assert not missing, f"LibreOffice wrote no {missing}"
+        return converted if many else converted[0]
+
+    return convert

@@ -73,6 +73,7 @@ class World:
 
     ll: Any
     scr_item: str = ""
+    scr_other: str = ""  # where actions are added, so that `scr_item` can still be closed
     training_item: str = ""
     cdop_item: str = ""
     action: str = ""
@@ -175,7 +176,9 @@ CASES: dict[tuple[str, str], list[Case]] = {
         Case(READ, path=cdop, hidden_as=404, label="restricted history"),
     ],
     ("POST", "/api/v1/learning-items/{item_id}/actions"): [
-        Case(WRITE, SCR, path=scr, body=lambda w: w.action_body(SCR)),
+        Case(
+            WRITE, SCR, path=lambda w: {"item_id": w.scr_other}, body=lambda w: w.action_body(SCR)
+        ),
         Case(WRITE, TRAINING, path=training, body=lambda w: w.action_body(TRAINING)),
         Case(WRITE, CDOP, path=cdop, body=lambda w: w.action_body(CDOP)),
     ],
@@ -184,7 +187,7 @@ CASES: dict[tuple[str, str], list[Case]] = {
             WRITE,
             SCR,
             path=lambda w: {**scr(w), "action_id": w.action},
-            body=lambda w: {"status": "on_track", "note": "going well"},
+            body=lambda w: {"status": "complete", "note": "done"},
         )
     ],
     ("POST", "/api/v1/learning-items/{item_id}/actions/{action_id}/amendments"): [
@@ -214,6 +217,25 @@ CASES: dict[tuple[str, str], list[Case]] = {
     ],
     ("POST", "/api/v1/learning-items/{item_id}/reopen"): [
         Case(CLOSE, SCR, path=scr, body=lambda w: {"reason": "The concern came back"}),
+    ],
+    ("POST", "/api/v1/learning-items/{item_id}/actions/{action_id}/withdraw"): [
+        Case(
+            WRITE,
+            SCR,
+            path=lambda w: {**scr(w), "action_id": w.action},
+            body=lambda w: {"reason": "entered twice"},
+        )
+    ],
+    ("POST", "/api/v1/learning-items/{item_id}/measures/{measure_id}/withdraw"): [
+        Case(
+            WRITE,
+            SCR,
+            path=lambda w: {**scr(w), "measure_id": w.measure},
+            body=lambda w: {"reason": "the wrong measure"},
+        )
+    ],
+    ("POST", "/api/v1/learning-items/{item_id}/withdraw"): [
+        Case(CLOSE, SCR, path=scr, body=lambda w: {"reason": "a duplicate"}),
     ],
     ("POST", "/api/v1/case-reviews"): [
         Case(
@@ -307,6 +329,17 @@ CASES: dict[tuple[str, str], list[Case]] = {
     ("POST", "/api/v1/case-reviews/{review_id}/learning"): [
         Case(WRITE, SCR, path=review, body=lambda w: w.item_body(SCR)),
     ],
+    ("POST", "/api/v1/case-reviews/{review_id}/corrections"): [
+        Case(
+            WRITE,
+            SCR,
+            path=review,
+            body=lambda w: {"step": "notified", "reason": "typo", "happened_on": "2026-04-27"},
+        )
+    ],
+    ("POST", "/api/v1/case-reviews/{review_id}/withdraw"): [
+        Case(WRITE, SCR, path=review, body=lambda w: {"reason": "notified twice"}),
+    ],
     ("POST", "/api/v1/audits"): [
         Case(
             WRITE,
@@ -331,6 +364,14 @@ CASES: dict[tuple[str, str], list[Case]] = {
             path=audit,
             body=lambda w: {"completed_on": "2026-05-01", "summary": "Audit done"},
         )
+    ],
+    ("POST", "/api/v1/audits/{audit_id}/corrections"): [
+        Case(
+            WRITE, ME, path=audit, body=lambda w: {"theme": "Neglect of infants", "reason": "typo"}
+        )
+    ],
+    ("POST", "/api/v1/audits/{audit_id}/withdraw"): [
+        Case(WRITE, ME, path=audit, body=lambda w: {"reason": "will not happen"}),
     ],
     ("GET", "/api/v1/audit-trail"): [Case(READ)],
     ("GET", "/api/v1/follow-ups"): [Case(READ)],
@@ -454,6 +495,7 @@ def build_world(client: TestClient, learnloop: Any, clock: Any, bm: str) -> Worl
             "measure": s.measures_of_effectiveness[0].slug,
         }
     w.scr_item = _post(client, bm, ITEMS, w.item_body(SCR))["id"]
+    w.scr_other = _post(client, bm, ITEMS, w.item_body(SCR))["id"]
     w.training_item = _post(client, bm, ITEMS, w.item_body(TRAINING))["id"]
     w.cdop_item = _post(client, bm, ITEMS, w.item_body(CDOP))["id"]
     w.action = _post(client, bm, f"{ITEMS}/{w.scr_item}/actions", w.action_body(SCR))["id"]
@@ -464,7 +506,8 @@ def build_world(client: TestClient, learnloop: Any, clock: Any, bm: str) -> Worl
         f"{ITEMS}/{w.scr_item}/measures/{w.measure}/evidence",
         {"outcome": "met", "summary": "Shown to work"},
     )
-    w.review = _post(client, bm, REVIEWS, first_body(REVIEWS, w))["id"]
+    review_body = {**first_body(REVIEWS, w), "case_reference": "CR-2026/098"}
+    w.review = _post(client, bm, REVIEWS, review_body)["id"]
     w.audit = _post(client, bm, AUDITS, first_body(AUDITS, w))["id"]
     indicator_body = {**first_body(INDICATORS, w), "code": w.indicator}
     _post(client, bm, INDICATORS, indicator_body)

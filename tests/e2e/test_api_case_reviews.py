@@ -5,6 +5,7 @@ they were)."""
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -38,9 +39,13 @@ def auth(token: str, **extra: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}", **extra}
 
 
+_CASES = itertools.count(14)
+
+
 def notification(**overrides: Any) -> dict[str, Any]:
+    """A notification of a case of its own (a case reference is held by one review at once)."""
     body: dict[str, Any] = {
-        "case_reference": "CR-2026/014",
+        "case_reference": f"CR-2026/{next(_CASES):03d}",
         "notified_on": "2026-04-20",
         "notifying_agency": "rbwm-childrens-services",
         "summary": "Infant admitted with unexplained injuries; agencies had prior concerns.",
@@ -135,8 +140,12 @@ class Reviews:
     def decided(self, facts: dict[str, bool] | None = None, **decision: Any) -> dict[str, Any]:
         """A notified review with the criteria assessed and a decision (SCR by default)."""
         review = self.notify()
-        self.step(review["id"], "criteria", facts or SCR_FACTS)
-        body = {"review_type": "serious_case_review", "rationale": "The criteria are met."}
+        self.step(review["id"], "criteria", {**(facts or SCR_FACTS), "on": "2026-04-21"})
+        body = {
+            "review_type": "serious_case_review",
+            "rationale": "The criteria are met.",
+            "on": "2026-04-22",
+        }
         return self.step(review["id"], "decision", {**body, **decision})
 
 
@@ -177,7 +186,8 @@ def clocks_by_name(review: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def test_a_business_manager_takes_a_serious_case_review_from_notification_to_publication(
     reviews: Reviews, client: TestClient, unchanged: Callable[..., Any]
 ) -> None:
-    response = client.post(REVIEWS, json=notification(), headers=auth(reviews.token))
+    body = notification(case_reference="CR-2026/014")
+    response = client.post(REVIEWS, json=body, headers=auth(reviews.token))
     assert response.status_code == 201, response.text
     review = response.json()
     rid = review["id"]
@@ -197,11 +207,16 @@ def test_a_business_manager_takes_a_serious_case_review_from_notification_to_pub
     with unchanged(rid):
         assert_problem(reviews.post(rid, "decision", decision), 409, "criteria")
 
-    response = reviews.post(rid, "criteria", SCR_FACTS)
+    response = reviews.post(rid, "criteria", {**SCR_FACTS, "on": "2026-04-21"})
     assert response.status_code == 201, response.text
     assert response.json()["required"] == "serious_case_review"
     assert response.json()["status"] == "criteria_assessed"
 
+    with unchanged(rid):  # a decision before the criteria were assessed (ADR 0040)
+        early = reviews.post(rid, "decision", {**decision, "on": "2026-04-20"})
+        assert_problem(early, 422, field="on")
+        assert "2026-04-20" in early.text and "2026-04-21" in early.text
+    decision = {**decision, "on": "2026-04-22"}
     response = reviews.post(rid, "decision", decision)
     assert response.status_code == 201, response.text
     assert response.json()["decision"]["review_type"] == "serious_case_review"
@@ -275,7 +290,7 @@ def test_a_business_manager_takes_a_serious_case_review_from_notification_to_pub
     assert published["publication"]["url"] == publication["url"]
 
     clocks = clocks_by_name(published)
-    assert clocks["scr_decision"]["met_on"] == "2026-05-01"  # decided today
+    assert clocks["scr_decision"]["met_on"] == "2026-04-22"  # the day it was decided
     assert clocks["scr_completion"]["met_on"] == "2026-04-29"  # the report's date
     assert clocks["publication"] == {**clocks["publication"], "due": "2026-05-30"}
     assert clocks["publication"]["met_on"] == "2026-05-01"
@@ -513,7 +528,7 @@ def test_a_case_reference_is_a_reference_never_a_name(
                 REVIEWS, json=notification(case_reference=reference), headers=auth(reviews.token)
             )
             assert_problem(response, 422, field="case_reference")
-    for reference in ("AB12", "CR-2026/014", "scr/2026-3"):
+    for reference in ("AB12", "CR-2026/999", "scr/2026-3"):
         assert reviews.notify(case_reference=reference)["case_reference"] == reference
 
 

@@ -4,6 +4,7 @@ read with its trend, major changes and comparators, and measures met by the data
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -34,9 +35,15 @@ def wired(ll: Any) -> Any:
         )
         ll.projector.create_tables()
         ll.projector.catch_up()
-        log.on_recorded = ll.projector.wait_for
+        log.recorder.on_committed = ll.projector.project
     ll.dataset = Dataset(ll.log, ll.framework, ll.clock, IndicatorMeasures(ll.store.engine))
     return ll
+
+
+@pytest.fixture(autouse=True)
+def _after_the_quarters(clock):
+    """Every quarter these tests submit (to 2026-Q4) has ended."""
+    clock.now = datetime(2027, 1, 15, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -161,6 +168,7 @@ def define_again(client, token):
     [
         ({"period": "2026-Q5"}, "period"),
         ({"period": "Q1 2026"}, "period"),
+        ({"period": "2027-Q1"}, "period"),  # not ended yet
         ({"value": "forty"}, "value"),
         ({"value": "42"}, "value"),
         ({"agency": "nowhere-police"}, "agency"),
@@ -198,7 +206,7 @@ def test_a_measure_naming_an_indicator_is_met_by_the_system_when_the_target_is_r
     client, monitor, api, chair, bodies
 ):
     define(client, monitor)
-    item = api.create_item()
+    item = api.create_item(on="2025-12-01")
     unknown = client.post(
         f"{ITEMS}/{item['id']}/measures",
         json=bodies["measure"](indicator={"code": "CP-99", "target": 40}),
@@ -206,9 +214,13 @@ def test_a_measure_naming_an_indicator_is_met_by_the_system_when_the_target_is_r
     )
     assert unknown.status_code == 422
     assert unknown.json()["errors"][0]["field"] == "indicator.code"
-    measure = api.add_measure(item["id"], indicator={"code": "CP-01", "target": 40})
+    measure = api.add_measure(
+        item["id"], indicator={"code": "CP-01", "target": 40}, on="2025-12-02"
+    )
     assert measure["indicator"] == {"code": "CP-01", "target": 40}
 
+    before = submit(client, monitor, "2025-Q3", 30)  # ended before the measure was defined
+    assert before.json()["evidence"] == []
     response = submit(client, monitor, "2026-Q1", 38)
 
     [evidence] = response.json()["evidence"]
@@ -227,3 +239,12 @@ def test_a_measure_naming_an_indicator_is_met_by_the_system_when_the_target_is_r
     assert api.get(item["id"])["measures"][0]["outcome"] == "not_met"
     submit(client, monitor, "2026-Q3", 40)
     api.close(item["id"], chair)
+
+
+def test_a_percentage_outside_0_to_100_is_422_naming_the_field(client, monitor):
+    define(client, monitor, unit="%")
+    body = {"period": "2026-Q1", "agency": POLICE, "value": 250}
+    response = client.post(f"{INDICATORS}/CP-01/values", json=body, headers=as_(monitor))
+    assert response.status_code == 422, response.text
+    assert [e["field"] for e in response.json()["errors"]] == ["value"]
+    assert "250 is not a percentage" in response.text

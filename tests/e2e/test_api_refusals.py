@@ -67,6 +67,12 @@ def item(api) -> dict[str, Any]:
     return {"id": created["id"], "action": action["id"], "measure": measure["id"]}
 
 
+def closable(api, item: dict[str, Any]) -> None:
+    """The item's action complete and its measure's evidence `met`: a chair may close it."""
+    api.update(item["id"], item["action"], "complete")
+    api.add_evidence(item["id"], item["measure"])
+
+
 # -- malformed input and values the framework does not know: 422 ------------------------------
 
 
@@ -312,7 +318,7 @@ def test_reopening_an_open_item_is_409(client, as_, chair, unchanged, item) -> N
 def test_a_closed_item_refuses_every_command_but_reopen(
     api, client, as_, bodies, chair, unchanged, item, command
 ) -> None:
-    api.add_evidence(item["id"], item["measure"])
+    closable(api, item)
     api.close(item["id"], chair)
     path, body = _command_bodies(item, bodies)[command]
     with unchanged(item["id"]):
@@ -332,7 +338,7 @@ def test_a_stale_if_match_is_412_and_a_matching_one_succeeds(
     api, client, as_, bodies, chair, unchanged, item, command
 ) -> None:
     if command in ("close", "reopen"):
-        api.add_evidence(item["id"], item["measure"])
+        closable(api, item)
     if command == "reopen":
         api.close(item["id"], chair)
     current = client.get(f"{ITEMS}/{item['id']}", headers=as_(chair))
@@ -393,7 +399,7 @@ def test_a_contributor_of_another_subgroup_is_403(
 def test_a_contributor_may_not_close_or_reopen(
     api, client, as_, contributor, chair, unchanged, item
 ) -> None:
-    api.add_evidence(item["id"], item["measure"])
+    closable(api, item)
     with unchanged(item["id"]):
         response = client.post(
             f"{ITEMS}/{item['id']}/close", json={"summary": "done"}, headers=as_(contributor)
@@ -410,7 +416,7 @@ def test_a_contributor_may_not_close_or_reopen(
 def test_a_chair_of_another_subgroup_may_not_close_or_reopen(
     api, client, as_, chair, chair_other, unchanged, item
 ) -> None:
-    api.add_evidence(item["id"], item["measure"])
+    closable(api, item)
     with unchanged(item["id"]):
         response = client.post(
             f"{ITEMS}/{item['id']}/close", json={"summary": "done"}, headers=as_(chair_other)

@@ -3,7 +3,7 @@ named by its number."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,7 @@ def wired(ll: Any) -> Any:
         )
         ll.projector.create_tables()
         ll.projector.catch_up()
-        log.on_recorded = ll.projector.wait_for
+        log.recorder.on_committed = ll.projector.project
     ll.dataset = Dataset(ll.log, ll.framework, ll.clock, IndicatorMeasures(ll.store.engine))
     return ll
 
@@ -101,12 +101,22 @@ def xlsx_file(tmp_path: Path, *rows: list[Any]) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def _after_the_quarters(clock):
+    """Every quarter these tests submit (to 2026-Q2) has ended."""
+    clock.now = datetime(2027, 1, 15, 9, 0, tzinfo=UTC)
+
+
 def test_a_csv_file_records_every_row_and_meets_the_measures_it_reaches(ll, run, tmp_path):
     bm = ll.users.add("Bo Manager", "business_manager", [], set()).actor
     item = ll.learning.identify(
         bm,
         IdentifyNeed(
-            subgroup=SCR, title="t", description="d", source_kind="local_serious_case_review"
+            subgroup=SCR,
+            title="t",
+            description="d",
+            source_kind="local_serious_case_review",
+            on=date(2025, 12, 1),
         ),
     )
     ll.learning.define_measure(
@@ -117,6 +127,7 @@ def test_a_csv_file_records_every_row_and_meets_the_measures_it_reaches(ll, run,
             description="Fewer plans",
             review_due=date(2026, 12, 31),
             indicator=IndicatorTarget(code="CP-01", target=40),
+            on=date(2025, 12, 2),
         ),
     )
     path = csv_file(

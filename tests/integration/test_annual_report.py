@@ -16,8 +16,10 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+import sqlalchemy as sa
 
 from adapters.annual_report import build
+from adapters.bank_holidays import england_and_wales
 from adapters.bootstrap import Learnloop
 from adapters.reports import render
 from domain.commands.audit import CompleteAudit, PlanAudit, RecordFinding
@@ -41,6 +43,10 @@ from domain.commands.learning_item import (
     ReportProgress,
 )
 from domain.errors import InvalidField
+from projections.projector import Projector
+from projections.registry import default_views
+from projections.reports.annual import annual_report
+from projections.views.items import item_versions
 
 SCR = "serious-case-review"
 BOARD = "board"
@@ -869,6 +875,42 @@ def test_as_at_a_position_gives_the_same_figures_whatever_is_recorded_since(
     assert without_generated_at(build(ll, 2026)) == without_generated_at(latest)
 
 
+def test_as_at_any_position_equals_a_report_from_views_rebuilt_to_that_position(
+    ll: Learnloop, known: KnownYear, tmp_path: Any
+) -> None:
+    """Versions are stored compactly (whole every few versions, deltas between, ADR 0010): the
+    report read through them at each position is the report of views built afresh from the log
+    up to that position, and nothing after it."""
+    end = ll.log.recorder.max_notification_id()
+    with ll.store.engine.connect() as conn:
+        deltas = conn.execute(
+            sa.select(sa.func.count()).select_from(item_versions).where(item_versions.c.delta)
+        ).scalar_one()
+    assert deltas > 0
+    today, now = ll.learning.today(), ll.clock()
+
+    def report(engine: sa.Engine, year: int, position: int) -> dict[str, Any]:
+        return annual_report(engine, ll.framework, year, position, today, now)
+
+    for position in [*range(1, end, 9), end]:
+        fresh = sa.create_engine(f"sqlite:///{tmp_path}/views-{position}.db")
+        rebuilt = Projector(
+            fresh,
+            ll.log.recorder,
+            ll.log.mapper.to_domain_event,
+            default_views(ll.framework, england_and_wales()),
+            batch_size=position,  # one batch, ending at `position`
+        )
+        rebuilt.create_tables()
+        assert rebuilt.catch_up(until=position) == position
+        for year in (2025, 2026):
+            assert report(ll.store.engine, year, position) == report(fresh, year, position), (
+                year,
+                position,
+            )
+        fresh.dispose()
+
+
 def test_as_at_an_earlier_position_gives_the_figures_as_they_stood_then(
     ll: Learnloop, make_actors: Callable[[Learnloop], Any], clock: Any
 ) -> None:
@@ -1064,3 +1106,62 @@ def test_an_item_closed_by_override_before_its_actions_completed_never_reached_e
 
     loop = subgroup_of(build(ll, 2026), SCR)["loop"]
     assert loop == {"identification": 1, "improvement": 1, "effectiveness": 0, "closed": 1}
+
+
+def test_steps_entered_after_the_year_count_in_the_year_they_happened(
+    ll: Learnloop, make_actors: Callable[[Learnloop], Any], clock: Any
+) -> None:
+    """December's minutes typed up in April (ADR 0040): the figures go by the days the steps
+    happened; the state the year ended in stays as the log knew it then."""
+    actors = make_actors(ll)
+    bm = actors.business_manager
+    clock.now = noon(date(2027, 4, 20))  # all of it recorded after the year
+    item = ll.learning.identify(
+        bm,
+        IdentifyNeed(
+            subgroup=SCR,
+            title="Minutes typed up late",
+            description="",
+            source_kind="local_serious_case_review",
+            on=date(2026, 12, 2),
+        ),
+    )
+    action = ll.learning.choose_means(
+        item,
+        bm,
+        ChooseMeans(
+            means="key_themes",
+            description="Brief",
+            owner="QA",
+            due=date(2027, 2, 28),
+            on=date(2026, 12, 9),
+        ),
+    )
+    ll.learning.report_progress(
+        item, bm, ReportProgress(action_id=action, status="complete", on=date(2027, 2, 20))
+    )
+    measure = ll.learning.define_measure(
+        item,
+        bm,
+        DefineMeasure(
+            kind="evaluation_workshop",
+            description="Workshop",
+            review_due=date(2027, 6, 30),
+            on=date(2027, 1, 5),
+        ),
+    )
+    ll.learning.record_evidence(
+        item,
+        bm,
+        RecordEvidence(measure_id=measure, outcome="met", summary="Works", on=date(2027, 3, 10)),
+    )
+    ll.learning.close_item(item, bm, CloseItem(summary="Done", on=date(2027, 3, 24)))
+
+    report = build(ll, 2026)
+    scr = subgroup_of(report, SCR)
+    assert scr["needs_identified"] == 1
+    assert (scr["actions"]["chosen"], scr["actions"]["completed"]) == (1, 1)
+    assert scr["measures_defined"] == 1 and scr["evidence"]["met"] == 1
+    assert scr["closed_with_evidence"] == 1
+    assert [i["id"] for g in report["impact"] for i in g["items"]] == [str(item)]
+    assert build(ll, 2027)["totals"]["needs_identified"] == 0

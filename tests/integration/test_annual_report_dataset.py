@@ -46,6 +46,7 @@ def test_the_dataset_highlights_show_the_years_series_and_major_changes(
     position = ll.log.recorder.max_notification_id()
 
     report = build(ll, 2026)
+    clock.now = datetime(2027, 7, 5, 9, tzinfo=UTC)  # 2027-Q2 has ended
     ll.dataset.submit_value(
         bm, SubmitValue(indicator="CP-01", period="2027-Q2", agency=agency, value=30.0)
     )

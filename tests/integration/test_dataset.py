@@ -5,7 +5,7 @@ indicators existed."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -27,6 +27,7 @@ SCR = "serious-case-review"
 ME = "monitoring-and-evaluation"
 POLICE = "thames-valley-police"
 HEALTH = "berkshire-healthcare"
+SINCE = date(2025, 6, 2)  # the linked measures were defined then: 2025-Q3 onwards counts
 SYSTEM = {"id": "system", "name": "learnloop", "role": "system"}
 
 
@@ -40,9 +41,15 @@ def wired(ll: Learnloop) -> Learnloop:
         )
         ll.projector.create_tables()
         ll.projector.catch_up()
-        log.on_recorded = ll.projector.wait_for
+        log.recorder.on_committed = ll.projector.project
     ll.dataset = Dataset(ll.log, ll.framework, ll.clock, IndicatorMeasures(ll.store.engine))  # type: ignore[attr-defined]
     return ll
+
+
+@pytest.fixture(autouse=True)
+def _after_the_quarters(clock):
+    """Every quarter these tests submit (to 2026-Q4) has ended."""
+    clock.now = datetime(2027, 1, 15, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -80,7 +87,11 @@ def linked_item(ll, actor, target=40, **link: Any) -> tuple[Any, str]:
     item = ll.learning.identify(
         actor,
         IdentifyNeed(
-            subgroup=SCR, title="Plans", description="d", source_kind="local_serious_case_review"
+            subgroup=SCR,
+            title="Plans",
+            description="d",
+            source_kind="local_serious_case_review",
+            on=SINCE,
         ),
     )
     measure = ll.learning.define_measure(
@@ -90,6 +101,7 @@ def linked_item(ll, actor, target=40, **link: Any) -> tuple[Any, str]:
             kind="evaluation_workshop",
             description="Fewer children need a plan",
             review_due=date(2026, 12, 31),
+            on=SINCE,
             indicator=IndicatorTarget(**{"code": "cp-01", "target": target, **link}),
         ),
     )
@@ -203,7 +215,11 @@ def test_a_measure_naming_an_agency_follows_only_that_agencys_values(ll, monitor
     item = ll.learning.identify(
         actors.contributor,
         IdentifyNeed(
-            subgroup=SCR, title="t", description="d", source_kind="local_serious_case_review"
+            subgroup=SCR,
+            title="t",
+            description="d",
+            source_kind="local_serious_case_review",
+            on=SINCE,
         ),
     )
     measure = ll.learning.define_measure(
@@ -213,6 +229,7 @@ def test_a_measure_naming_an_agency_follows_only_that_agencys_values(ll, monitor
             kind="evaluation_workshop",
             description="More early help assessments",
             review_due=date(2026, 12, 31),
+            on=SINCE,
             indicator=IndicatorTarget(code="eha-03", target=100, agency=HEALTH),
         ),
     )
@@ -311,7 +328,11 @@ def test_a_measure_recorded_before_indicators_existed_still_loads(ll, actors):
     item = ll.learning.identify(
         actor,
         IdentifyNeed(
-            subgroup=SCR, title="t", description="d", source_kind="local_serious_case_review"
+            subgroup=SCR,
+            title="t",
+            description="d",
+            source_kind="local_serious_case_review",
+            on=SINCE,
         ),
     )
     state = {

@@ -171,7 +171,7 @@ class Counter(Aggregate):
 
 @pytest.fixture
 def filled(ll: Learnloop, actors: Any) -> tuple[Learnloop, int]:
-    ll.log.on_recorded = lambda position: None  # the read models play no part here
+    ll.log.recorder.on_committed = lambda committed: None  # the read models play no part here
     return ll, fill(ll, actors.contributor, 10)
 
 
@@ -198,7 +198,7 @@ def test_an_empty_log_verifies_to_genesis(ll) -> None:
 
 
 def test_concurrent_writers_and_refused_writes_leave_the_chain_intact(ll, actors) -> None:
-    ll.log.on_recorded = lambda position: None
+    ll.log.recorder.on_committed = lambda committed: None
 
     def write() -> None:
         fill(ll, actors.contributor, 5)

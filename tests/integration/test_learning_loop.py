@@ -100,8 +100,12 @@ def test_full_loop_shows_each_step_at_once(ll, actors, clock):
             "owner_email": None,
             "due": "2026-06-30",
             "status": "not_started",
+            "chosen_on": today().isoformat(),
             "chosen_at": clock.now.isoformat(),
+            "status_on": None,
+            "completed_on": None,
             "completed_at": None,
+            "withdrawn": False,
             "rag": "green",
         }
     ]
@@ -163,7 +167,12 @@ def test_full_loop_shows_each_step_at_once(ll, actors, clock):
     doc = seen(item_id)
     assert doc["stage"] == "closed"
     assert doc["closed_at"] == clock.now.isoformat()
-    assert doc["closure"] == {"summary": "Learning embedded", "override_reason": None}
+    assert doc["closure"] == {
+        "summary": "Learning embedded",
+        "override_reason": None,
+        "on": today().isoformat(),
+    }
+    assert doc["closed_on"] == today().isoformat()
     assert doc["version"] == 7
     assert stages == ["identification", "improvement", "effectiveness", "closed"]
     assert [e["type"] for e in ll.read_models.history(str(item_id))] == [
@@ -197,7 +206,11 @@ def test_reopen_and_correct_show_at_once(ll, actors):
     )
     ll.learning.close_item(item_id, bm, CloseItem(summary="Stopped", override_reason="Superseded"))
     doc = ll.read_models.item(str(item_id), today)
-    assert doc["closure"] == {"summary": "Stopped", "override_reason": "Superseded"}
+    assert doc["closure"] == {
+        "summary": "Stopped",
+        "override_reason": "Superseded",
+        "on": today.isoformat(),
+    }
     assert ll.read_models.follow_ups(today, today + timedelta(days=10)) == []
     ll.learning.reopen_item(item_id, chair, ReopenItem(reason="Not finished"))
     doc = ll.read_models.item(str(item_id), today)

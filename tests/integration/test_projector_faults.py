@@ -45,7 +45,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def record_backlog(ll: Learnloop, actor: Any, clock: Any, items: int) -> int:
     """Records about seven events per item without projecting them; returns the event count."""
-    ll.log.on_recorded = lambda position: None
+    ll.log.recorder.on_committed = lambda committed: None
     for n in range(items):
         clock.advance(hours=1)
         item = ll.learning.identify(
@@ -267,7 +267,7 @@ def test_a_projector_overlapping_another_discards_its_stale_batch(ll, actors, cl
             subgroup=SCR, title="t", description="d", source_kind="local_serious_case_review"
         ),
     )
-    ll.log.on_recorded = lambda position: None
+    ll.log.recorder.on_committed = lambda committed: None
     ll.learning.choose_means(
         item, bm, ChooseMeans(means=MEANS, description="a", owner="o", due=date(2026, 6, 1))
     )
@@ -328,7 +328,7 @@ CHILD = textwrap.dedent(
                    clock=lambda: datetime(2026, 5, 1, 9, tzinfo=UTC))
     known = {s.slug for s in ll.framework.subgroups}
     bm = ll.users.add("Bea", "business_manager", [], known).actor
-    ll.log.on_recorded = lambda position: None
+    ll.log.recorder.on_committed = lambda committed: None
     for n in range(items):
         item = ll.learning.identify(bm, subgroup="serious-case-review", title=f"Item {n}",
                                     description="d", source_kind="local_serious_case_review")

@@ -22,7 +22,7 @@ MEANS = "implementation_of_recommendations"
 
 def record(ll: Any, actor: Any, items: int) -> int:
     """Records three events per item without projecting them; returns the event count."""
-    ll.log.on_recorded = lambda position: None
+    ll.log.recorder.on_committed = lambda committed: None
     for n in range(items):
         item = ll.learning.identify(
             actor,

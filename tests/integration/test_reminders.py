@@ -273,7 +273,12 @@ def test_a_quarter_day_by_day_delivers_every_owed_reminder_once(
                 ),
             )
         if day == closed_on:
-            ll.learning.close_item(item, people.chair, CloseItem(summary="Protocol in use"))
+            # "Train practitioners" is still open: closed by a business manager's override
+            ll.learning.close_item(
+                item,
+                people.manager,
+                CloseItem(summary="Protocol in use", override_reason="Training moved to 2027"),
+            )
         seen = len(smtp.mailbox.envelopes)
         swept = ll.reminders.sweep()
         delivered = ll.reminders.deliver()

@@ -1,11 +1,12 @@
 """Each request body builds its command field for field: nothing the client sent is dropped or
 put in the wrong place on the way to the aggregate."""
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
 
-from adapters.http.schemas import audits, case_reviews, dataset, items
+from adapters.http.schemas import audits, case_reviews, corrections, dataset, items
 from domain.commands.audit import CompleteAudit, PlanAudit, RecordFinding
 from domain.commands.case_review import (
     AgreeBoardResponse,
@@ -18,6 +19,7 @@ from domain.commands.case_review import (
     ReceiveFinalReport,
     RecordInvolvement,
 )
+from domain.commands.corrections import CorrectAudit, CorrectReviewStep
 from domain.commands.indicator import CorrectValue, DefineIndicator, SubmitValue
 from domain.commands.learning_item import (
     AmendAction,
@@ -31,6 +33,7 @@ from domain.commands.learning_item import (
     ReopenItem,
     ReportProgress,
 )
+from domain.commands.withdrawal import Withdraw, WithdrawAction, WithdrawMeasure
 
 DAY = date(2026, 5, 1)
 ITEM = {
@@ -244,6 +247,64 @@ CASES = [
         ("CP-01",),
         CorrectValue(**QUARTER, reason="late"),
     ),
+    (
+        corrections.Withdrawal,
+        {"reason": "r", "on": "2026-05-01"},
+        (),
+        Withdraw(reason="r", on=DAY),
+    ),
+    (
+        corrections.ActionWithdrawal,
+        {"reason": "r"},
+        ("a-1",),
+        WithdrawAction(action_id="a-1", reason="r"),
+    ),
+    (
+        corrections.MeasureWithdrawal,
+        {"reason": "r", "on": "2026-05-01"},
+        ("m-1",),
+        WithdrawMeasure(measure_id="m-1", reason="r", on=DAY),
+    ),
+    (
+        corrections.StepCorrection,
+        {
+            "step": "criteria_assessed",
+            "reason": "r",
+            "happened_on": "2026-05-01",
+            "criteria": FACTS,
+            "on": "2026-05-01",
+        },
+        (),
+        CorrectReviewStep(
+            step="criteria_assessed",
+            reason="r",
+            happened_on=DAY,
+            criteria=AssessCriteria(**FACTS),
+            on=DAY,
+        ),
+    ),
+    (
+        corrections.AuditCorrection,
+        {
+            "reason": "r",
+            "kind": "single_agency_audit",
+            "theme": "t",
+            "planned_for": "2026-05-01",
+            "agency": "police",
+            "override_reason": "o",
+            "on": "2026-05-01",
+        },
+        (),
+        CorrectAudit(
+            reason="r",
+            kind="single_agency_audit",
+            theme="t",
+            planned_for=DAY,
+            agency="police",
+            override_reason="o",
+            on=DAY,
+        ),
+    ),
 ]
 
 
@@ -257,7 +318,7 @@ def test_a_body_builds_its_command(body, fields, path, command):
 
 
 def test_every_body_with_a_command_is_covered():
-    modules = (items, case_reviews, audits, dataset)
+    modules = (items, case_reviews, audits, dataset, corrections)
     bodies = {
         cls
         for module in modules
@@ -267,3 +328,30 @@ def test_every_body_with_a_command_is_covered():
         and cls.__module__ == module.__name__
     }
     assert bodies == {body for body, *_ in CASES}
+
+
+DATED = [case for case in CASES if "on" in case[0].model_fields]
+
+
+@pytest.mark.parametrize(
+    ("body", "fields", "path", "command"),
+    DATED,
+    ids=[f"{body.__name__}-{type(command).__name__}" for body, _, _, command in DATED],
+)
+def test_a_dated_body_carries_the_day_the_step_happened(body, fields, path, command):
+    built = body.model_validate({**fields, "on": "2026-04-30"}).to_command(*path)
+    assert built == replace(command, on=date(2026, 4, 30))
+
+
+def test_every_step_that_happens_in_the_world_takes_a_day():
+    own_day = {
+        case_reviews.Notification,
+        case_reviews.FinalReport,
+        case_reviews.BoardResponse,
+        case_reviews.Publication,
+        case_reviews.Milestone,
+        audits.AuditCompletion,
+    }
+    not_a_step = {items.Correction, dataset.NewIndicator, dataset.NewValue}
+    undated = {body for body, *_ in CASES} - {body for body, *_ in DATED}
+    assert undated == own_day | not_a_step

@@ -3,32 +3,38 @@ their findings (and the learning they identify) and completion."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Header, Query, Response
 
 from adapters.http.auth import App, CurrentActor, Reader
+from adapters.http.dated import dated
 from adapters.http.etag import etag, expected_version
 from adapters.http.paging import MAX_LIMIT, After, Limit, page
-from adapters.http.params import parse_id
+from adapters.http.params import AsOf, as_of_moment, stood
 from adapters.http.schemas import audits as schemas
+from adapters.http.schemas import corrections
 from services.errors import NotFound
 
 router = APIRouter(prefix="/api/v1/audits", tags=["audits"])
 IfMatch = Annotated[str | None, Header()]
 
 
-def _current(ll: App, audit_id: UUID, response: Response) -> dict[str, Any]:
-    doc = ll.read_models.audit(str(audit_id))
+def _current(
+    ll: App, audit_id: UUID, response: Response, moment: datetime | None = None
+) -> dict[str, Any]:
+    doc = ll.read_models.audit(str(audit_id), moment)
     if doc is None:
         raise NotFound("audit", str(audit_id))
     response.headers["ETag"] = etag(doc["version"])
-    return doc
+    return stood(doc, moment)
 
 
-def _id(audit_id: str) -> UUID:
-    return parse_id(audit_id, "audit")
+def _id(ll: App, audit_id: str) -> UUID:
+    """The id the path names: the record's id, or its reference (ADR 0045)."""
+    return ll.audits.resolve(audit_id)
 
 
 @router.post("", status_code=201)
@@ -53,16 +59,18 @@ def list_audits(
 
 
 @router.get("/{audit_id}")
-def get_audit(audit_id: str, ll: App, _: Reader, response: Response) -> dict[str, Any]:
-    return _current(ll, _id(audit_id), response)
+def get_audit(
+    audit_id: str, ll: App, _: Reader, response: Response, as_of: AsOf = None
+) -> dict[str, Any]:
+    return _current(ll, _id(ll, audit_id), response, as_of_moment(as_of))
 
 
 @router.get("/{audit_id}/history")
 def history(audit_id: str, ll: App, _: Reader) -> dict[str, Any]:
-    events = ll.read_models.history(str(_id(audit_id)), "audit")
+    events = ll.read_models.history(str(_id(ll, audit_id)), "audit")
     if not events:
         raise NotFound("audit", audit_id)
-    return {"events": events}
+    return {"events": dated(events, ll.framework.timezone)}
 
 
 @router.post("/{audit_id}/findings", status_code=201)
@@ -74,7 +82,7 @@ def record_finding(
     response: Response,
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
-    uid = _id(audit_id)
+    uid = _id(ll, audit_id)
     finding_id, item_id = ll.audits.record_finding(
         uid, actor, body.to_command(), expected_version(if_match)
     )
@@ -92,6 +100,36 @@ def complete(
     response: Response,
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
-    uid = _id(audit_id)
+    uid = _id(ll, audit_id)
     ll.audits.complete(uid, actor, body.to_command(), expected_version(if_match))
+    return _current(ll, uid, response)
+
+
+@router.post("/{audit_id}/corrections", status_code=201)
+def correct(
+    audit_id: str,
+    body: corrections.AuditCorrection,
+    ll: App,
+    actor: CurrentActor,
+    response: Response,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    """The kind, theme, date or agency put right with a reason; history keeps the old values."""
+    uid = _id(ll, audit_id)
+    ll.audits.correct(uid, actor, body.to_command(), expected_version(if_match))
+    return _current(ll, uid, response)
+
+
+@router.post("/{audit_id}/withdraw")
+def withdraw(
+    audit_id: str,
+    body: corrections.Withdrawal,
+    ll: App,
+    actor: CurrentActor,
+    response: Response,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    """An audit that will not happen: kept in history, its place in the year's four freed."""
+    uid = _id(ll, audit_id)
+    ll.audits.withdraw(uid, actor, body.to_command(), expected_version(if_match))
     return _current(ll, uid, response)

@@ -1,15 +1,18 @@
 """Case reviews: from notification to published review, with the learning that came out of it."""
 
+from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Header, Response
 
 from adapters.http.auth import App, CurrentActor, Reader, hidden_subgroups
+from adapters.http.dated import dated
 from adapters.http.etag import etag, expected_version
 from adapters.http.paging import MAX_LIMIT, After, Limit, page
-from adapters.http.params import parse_id
+from adapters.http.params import AsOf, as_of_moment, stood
 from adapters.http.schemas import case_reviews as schemas
+from adapters.http.schemas import corrections
 from adapters.http.schemas.items import NewItem
 from domain.actor import Actor
 from domain.case_review import STATUSES
@@ -20,12 +23,14 @@ router = APIRouter(prefix="/api/v1/case-reviews", tags=["case reviews"])
 IfMatch = Annotated[str | None, Header()]
 
 
-def _current(ll: App, review_id: UUID, response: Response, actor: Actor) -> dict[str, Any]:
-    doc = ll.read_models.case_review(str(review_id))
+def _current(
+    ll: App, review_id: UUID, response: Response, actor: Actor, moment: datetime | None = None
+) -> dict[str, Any]:
+    doc = ll.read_models.case_review(str(review_id), moment)
     if doc is None:
         raise NotFound("case review", str(review_id))
     response.headers["ETag"] = etag(doc["version"])
-    return _visible(ll, doc, actor)
+    return stood(_visible(ll, doc, actor), moment)
 
 
 def _visible(ll: App, doc: dict[str, Any], actor: Actor) -> dict[str, Any]:
@@ -35,8 +40,9 @@ def _visible(ll: App, doc: dict[str, Any], actor: Actor) -> dict[str, Any]:
     return {**doc, "learning_items": links}
 
 
-def _id(review_id: str) -> UUID:
-    return parse_id(review_id, "case review")
+def _id(ll: App, review_id: str) -> UUID:
+    """The id the path names: the record's id, or its reference (ADR 0045)."""
+    return ll.case_reviews.resolve(review_id)
 
 
 @router.post("", status_code=201)
@@ -59,16 +65,18 @@ def list_reviews(
 
 
 @router.get("/{review_id}")
-def get_review(review_id: str, ll: App, actor: Reader, response: Response) -> dict[str, Any]:
-    return _current(ll, _id(review_id), response, actor)
+def get_review(
+    review_id: str, ll: App, actor: Reader, response: Response, as_of: AsOf = None
+) -> dict[str, Any]:
+    return _current(ll, _id(ll, review_id), response, actor, as_of_moment(as_of))
 
 
 @router.get("/{review_id}/history")
 def history(review_id: str, ll: App, _: Reader) -> dict[str, Any]:
-    events = ll.read_models.history(str(_id(review_id)), "case_review")
+    events = ll.read_models.history(str(_id(ll, review_id)), "case_review")
     if not events:
         raise NotFound("case review", review_id)
-    return {"events": events}
+    return {"events": dated(events, ll.framework.timezone)}
 
 
 @router.post("/{review_id}/criteria", status_code=201)
@@ -80,7 +88,7 @@ def assess_criteria(
     response: Response,
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
-    uid = _id(review_id)
+    uid = _id(ll, review_id)
     ll.case_reviews.assess_criteria(uid, actor, body.to_command(), expected_version(if_match))
     return _current(ll, uid, response, actor)
 
@@ -94,7 +102,7 @@ def decide(
     response: Response,
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
-    uid = _id(review_id)
+    uid = _id(ll, review_id)
     ll.case_reviews.decide(uid, actor, body.to_command(), expected_version(if_match))
     return _current(ll, uid, response, actor)
 
@@ -108,7 +116,7 @@ def choose_methodology(
     response: Response,
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
-    uid = _id(review_id)
+    uid = _id(ll, review_id)
     ll.case_reviews.choose_methodology(uid, actor, body.to_command(), expected_version(if_match))
     return _current(ll, uid, response, actor)
 
@@ -122,7 +130,7 @@ def record_involvement(
     response: Response,
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
-    uid = _id(review_id)
+    uid = _id(ll, review_id)
     ll.case_reviews.record_involvement(uid, actor, body.to_command(), expected_version(if_match))
     return _current(ll, uid, response, actor)
 
@@ -136,7 +144,7 @@ def receive_final_report(
     response: Response,
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
-    uid = _id(review_id)
+    uid = _id(ll, review_id)
     ll.case_reviews.receive_final_report(uid, actor, body.to_command(), expected_version(if_match))
     return _current(ll, uid, response, actor)
 
@@ -150,7 +158,7 @@ def agree_board_response(
     response: Response,
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
-    uid = _id(review_id)
+    uid = _id(ll, review_id)
     ll.case_reviews.agree_board_response(uid, actor, body.to_command(), expected_version(if_match))
     return _current(ll, uid, response, actor)
 
@@ -164,7 +172,7 @@ def publish(
     response: Response,
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
-    uid = _id(review_id)
+    uid = _id(ll, review_id)
     ll.case_reviews.publish(uid, actor, body.to_command(), expected_version(if_match))
     return _current(ll, uid, response, actor)
 
@@ -178,7 +186,7 @@ def reach_milestone(
     response: Response,
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
-    uid = _id(review_id)
+    uid = _id(ll, review_id)
     ll.case_reviews.reach_milestone(uid, actor, body.to_command(), expected_version(if_match))
     return _current(ll, uid, response, actor)
 
@@ -192,7 +200,7 @@ def extract_learning(
     response: Response,
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
-    uid = _id(review_id)
+    uid = _id(ll, review_id)
     item_id = ll.case_reviews.extract_learning(
         uid, actor, body.to_command(), expected_version(if_match)
     )
@@ -201,3 +209,33 @@ def extract_learning(
     response.headers["Location"] = f"/api/v1/learning-items/{item_id}"
     response.headers["ETag"] = etag(doc["version"])
     return doc
+
+
+@router.post("/{review_id}/corrections", status_code=201)
+def correct_step(
+    review_id: str,
+    body: corrections.StepCorrection,
+    ll: App,
+    actor: CurrentActor,
+    response: Response,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    """A step's date, or the facts the criteria were assessed on, put right with a reason."""
+    uid = _id(ll, review_id)
+    ll.case_reviews.correct_step(uid, actor, body.to_command(), expected_version(if_match))
+    return _current(ll, uid, response, actor)
+
+
+@router.post("/{review_id}/withdraw")
+def withdraw(
+    review_id: str,
+    body: corrections.Withdrawal,
+    ll: App,
+    actor: CurrentActor,
+    response: Response,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    """A review opened by mistake: kept in history, gone from lists, counts and clocks."""
+    uid = _id(ll, review_id)
+    ll.case_reviews.withdraw(uid, actor, body.to_command(), expected_version(if_match))
+    return _current(ll, uid, response, actor)

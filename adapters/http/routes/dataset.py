@@ -3,13 +3,16 @@ corrections), each series' trend, major changes and position against comparators
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Response
 
 from adapters.http.auth import App, CurrentActor, Reader
+from adapters.http.dated import dated
 from adapters.http.etag import etag, expected_version
 from adapters.http.paging import MAX_LIMIT, After, Limit, page
+from adapters.http.params import AsOf, as_of_moment, stood
 from adapters.http.schemas import dataset as schemas
 from domain.indicator import Indicator
 from services.errors import NotFound
@@ -18,12 +21,14 @@ router = APIRouter(prefix="/api/v1/dataset", tags=["dataset"])
 IfMatch = Annotated[str | None, Header()]
 
 
-def _current(ll: App, code: str, response: Response) -> dict[str, Any]:
-    doc = ll.read_models.indicator(code)
+def _current(
+    ll: App, code: str, response: Response, moment: datetime | None = None
+) -> dict[str, Any]:
+    doc = ll.read_models.indicator(code, moment)
     if doc is None:
         raise NotFound("indicator", code)
     response.headers["ETag"] = etag(doc["version"])
-    return doc
+    return stood(doc, moment)
 
 
 @router.post("/indicators", status_code=201)
@@ -45,8 +50,10 @@ def list_indicators(
 
 
 @router.get("/indicators/{code}")
-def get_indicator(code: str, ll: App, _: Reader, response: Response) -> dict[str, Any]:
-    return _current(ll, code, response)
+def get_indicator(
+    code: str, ll: App, _: Reader, response: Response, as_of: AsOf = None
+) -> dict[str, Any]:
+    return _current(ll, code, response, as_of_moment(as_of))
 
 
 @router.get("/indicators/{code}/history")
@@ -54,7 +61,7 @@ def history(code: str, ll: App, _: Reader) -> dict[str, Any]:
     events = ll.read_models.history(str(Indicator.id_for(code)), "indicator")
     if not events:
         raise NotFound("indicator", code)
-    return {"events": events}
+    return {"events": dated(events, ll.framework.timezone)}
 
 
 @router.post("/indicators/{code}/values", status_code=201)

@@ -7,7 +7,9 @@ from typing import Any
 from fastapi import APIRouter
 
 from adapters.http.auth import App, CurrentActor, Reader, check_subgroup_readable
+from adapters.http.params import AsOf, as_of_moment, stood
 from domain.framework import Option, Subgroup
+from domain.loop import local_date
 from services.errors import NotFound
 
 router = APIRouter(prefix="/api/v1", tags=["framework"])
@@ -41,9 +43,14 @@ async def agencies(ll: App, _: CurrentActor) -> list[dict[str, str]]:
 
 
 @router.get("/subgroups/{slug}/loop")
-def loop_board(slug: str, ll: App, reader: Reader) -> dict[str, Any]:
-    """403 for a restricted subgroup the reader is not a member of."""
+def loop_board(slug: str, ll: App, reader: Reader, as_of: AsOf = None) -> dict[str, Any]:
+    """403 for a restricted subgroup the reader is not a member of. With `as_of`, the board as
+    recorded by then, rated on that moment's local date."""
     if not ll.framework.has_subgroup(slug):
         raise NotFound("subgroup", slug)
     check_subgroup_readable(ll, reader, slug)
-    return ll.read_models.loop_board(slug, ll.learning.today())
+    moment = as_of_moment(as_of)
+    if moment is None:
+        return ll.read_models.loop_board(slug, ll.learning.today())
+    today = local_date(moment, ll.framework.timezone)
+    return stood(ll.read_models.loop_board(slug, today, as_of=moment), moment)

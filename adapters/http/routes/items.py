@@ -9,21 +9,23 @@ from uuid import UUID
 from fastapi import APIRouter, Header, Query, Response
 
 from adapters.http.auth import App, CurrentActor, Reader, check_item_readable, hidden_subgroups
+from adapters.http.dated import dated
 from adapters.http.etag import etag, expected_version
 from adapters.http.paging import MAX_LIMIT, After, Limit, page
-from adapters.http.params import parse_id, parse_timestamp
+from adapters.http.params import parse_timestamp
+from adapters.http.schemas import corrections
 from adapters.http.schemas import items as schemas
 from domain import loop
 from domain.errors import InvalidField
-from projections.views import items as item_summary
 from services.errors import NotFound
 
 router = APIRouter(prefix="/api/v1/learning-items", tags=["learning items"])
 IfMatch = Annotated[str | None, Header()]
 
 
-def _id(item_id: str) -> UUID:
-    return parse_id(item_id, "learning item")
+def _id(ll: App, item_id: str) -> UUID:
+    """The id the path names: the record's id, or its reference (ADR 0045)."""
+    return ll.learning.resolve(item_id)
 
 
 def _current(ll: App, item_id: UUID, response: Response) -> dict[str, Any]:
@@ -82,35 +84,32 @@ def get_item(
 ) -> dict[str, Any]:
     """404 for an item of a restricted subgroup the reader may not see (as for no item)."""
     if as_of is None:
-        doc = _current(ll, _id(item_id), response)
+        doc = _current(ll, _id(ll, item_id), response)
     else:
         moment = parse_timestamp(as_of, "as_of")
-        doc = _as_it_stood(ll, _id(item_id), moment, response)
+        doc = _as_it_stood(ll, _id(ll, item_id), moment, response)
     check_item_readable(ll, reader, doc["subgroup"], item_id)
     return doc
 
 
 def _as_it_stood(ll: App, item_id: UUID, moment: datetime, response: Response) -> dict[str, Any]:
-    events = ll.learning.events_until(item_id, moment)
-    if not events:
-        raise NotFound("learning item", f"{item_id} as of {moment.isoformat()}")
-    doc = None
-    for event in events:
-        doc = item_summary.evolve(doc, event)
-    assert doc is not None
-    response.headers["ETag"] = etag(doc["version"])
+    """The item as recorded by `moment` (its version then, ADR 0041), rated on that day."""
     today = loop.local_date(moment, ll.framework.timezone)
-    return {**item_summary.rated(doc, today), "as_of": moment.isoformat()}
+    doc = ll.read_models.item_as_of(str(item_id), moment, today)
+    if doc is None:
+        raise NotFound("learning item", f"{item_id} as of {moment.isoformat()}")
+    response.headers["ETag"] = etag(doc["version"])
+    return {**doc, "as_of": moment.isoformat()}
 
 
 @router.get("/{item_id}/history")
 def history(item_id: str, ll: App, reader: Reader) -> dict[str, Any]:
-    events = ll.read_models.history(str(_id(item_id)), "learning_item")
+    events = ll.read_models.history(str(_id(ll, item_id)), "learning_item")
     if not events:
         raise NotFound("learning item", item_id)
     for event in events:
         check_item_readable(ll, reader, event["subgroup"], item_id)
-    return {"events": events}
+    return {"events": dated(events, ll.framework.timezone)}
 
 
 @router.post("/{item_id}/actions", status_code=201)
@@ -122,7 +121,7 @@ def choose_means(
     response: Response,
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
-    uid = _id(item_id)
+    uid = _id(ll, item_id)
     action_id = ll.learning.choose_means(uid, actor, body.to_command(), expected_version(if_match))
     return _part(_current(ll, uid, response), "actions", action_id)
 
@@ -137,7 +136,7 @@ def report_progress(
     response: Response,
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
-    uid = _id(item_id)
+    uid = _id(ll, item_id)
     ll.learning.report_progress(uid, actor, body.to_command(action_id), expected_version(if_match))
     return _part(_current(ll, uid, response), "actions", action_id)
 
@@ -153,7 +152,7 @@ def amend_action(
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
     """A new owner (with the owner's email) or a new due date; history keeps the old values."""
-    uid = _id(item_id)
+    uid = _id(ll, item_id)
     ll.learning.amend_action(uid, actor, body.to_command(action_id), expected_version(if_match))
     return _part(_current(ll, uid, response), "actions", action_id)
 
@@ -167,7 +166,7 @@ def define_measure(
     response: Response,
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
-    uid = _id(item_id)
+    uid = _id(ll, item_id)
     measure_id = ll.learning.define_measure(
         uid, actor, body.to_command(), expected_version(if_match)
     )
@@ -184,7 +183,7 @@ def record_evidence(
     response: Response,
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
-    uid = _id(item_id)
+    uid = _id(ll, item_id)
     ll.learning.record_evidence(uid, actor, body.to_command(measure_id), expected_version(if_match))
     return _part(_current(ll, uid, response), "measures", measure_id)
 
@@ -198,7 +197,7 @@ def correct(
     response: Response,
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
-    uid = _id(item_id)
+    uid = _id(ll, item_id)
     ll.learning.correct(uid, actor, body.to_command(), expected_version(if_match))
     return _current(ll, uid, response)
 
@@ -212,7 +211,7 @@ def close(
     response: Response,
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
-    uid = _id(item_id)
+    uid = _id(ll, item_id)
     ll.learning.close_item(uid, actor, body.to_command(), expected_version(if_match))
     return _current(ll, uid, response)
 
@@ -226,6 +225,52 @@ def reopen(
     response: Response,
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
-    uid = _id(item_id)
+    uid = _id(ll, item_id)
     ll.learning.reopen_item(uid, actor, body.to_command(), expected_version(if_match))
+    return _current(ll, uid, response)
+
+
+@router.post("/{item_id}/actions/{action_id}/withdraw")
+def withdraw_action(
+    item_id: str,
+    action_id: str,
+    body: corrections.ActionWithdrawal,
+    ll: App,
+    actor: CurrentActor,
+    response: Response,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    uid = _id(ll, item_id)
+    ll.learning.withdraw_action(uid, actor, body.to_command(action_id), expected_version(if_match))
+    return _part(_current(ll, uid, response), "actions", action_id)
+
+
+@router.post("/{item_id}/measures/{measure_id}/withdraw")
+def withdraw_measure(
+    item_id: str,
+    measure_id: str,
+    body: corrections.MeasureWithdrawal,
+    ll: App,
+    actor: CurrentActor,
+    response: Response,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    uid = _id(ll, item_id)
+    command = body.to_command(measure_id)
+    ll.learning.withdraw_measure(uid, actor, command, expected_version(if_match))
+    return _part(_current(ll, uid, response), "measures", measure_id)
+
+
+@router.post("/{item_id}/withdraw")
+def withdraw(
+    item_id: str,
+    body: corrections.Withdrawal,
+    ll: App,
+    actor: CurrentActor,
+    response: Response,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    """A duplicate or mistaken item: kept in history, gone from boards, counts and reminders."""
+    uid = _id(ll, item_id)
+    ll.learning.withdraw_item(uid, actor, body.to_command(), expected_version(if_match))
     return _current(ll, uid, response)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from adapters.http.schemas.base import Body, IsoDate, Short, Text
+from adapters.http.schemas.base import Body, Dated, IsoDate, Short, Text
 from adapters.http.schemas.items import NewItem
 from domain.commands.audit import CompleteAudit, PlanAudit, RecordFinding
 from domain.framework import AuditKind
 
 
-class NewAudit(Body):
+class NewAudit(Dated):
     kind: AuditKind
     theme: Short
     planned_for: IsoDate
@@ -26,16 +26,17 @@ class NewAudit(Body):
             prompted_by=self.prompted_by,
             follow_up_of=self.follow_up_of,
             override_reason=self.override_reason,
+            on=self.on,
         )
 
 
-class Finding(Body):
+class Finding(Dated):
     summary: Text
     learning: NewItem | None = None
 
     def to_command(self) -> RecordFinding:
         learning = self.learning.to_command() if self.learning is not None else None
-        return RecordFinding(summary=self.summary, learning=learning)
+        return RecordFinding(summary=self.summary, learning=learning, on=self.on)
 
 
 class AuditCompletion(Body):

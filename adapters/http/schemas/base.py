@@ -41,3 +41,9 @@ Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class Dated(Body):
+    """The body of a step that happened on a day of its own: `on`, default today (ADR 0040)."""
+
+    on: IsoDate | None = None

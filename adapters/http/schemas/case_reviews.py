@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import Field, StrictBool
 
-from adapters.http.schemas.base import Body, IsoDate, Short, Text
+from adapters.http.schemas.base import Body, Dated, IsoDate, Short, Text
 from domain.commands.case_review import (
     AgreeBoardResponse,
     AssessCriteria,
@@ -37,7 +37,7 @@ class Notification(Body):
         )
 
 
-class Criteria(Body):
+class Criteria(Dated):
     abuse_or_neglect_known_or_suspected: StrictBool
     child_died: StrictBool
     child_seriously_harmed: StrictBool
@@ -51,10 +51,11 @@ class Criteria(Body):
             child_seriously_harmed=self.child_seriously_harmed,
             concern_about_joint_working=self.concern_about_joint_working,
             died_in_custody_or_detained=self.died_in_custody_or_detained,
+            on=self.on,
         )
 
 
-class Decision(Body):
+class Decision(Dated):
     review_type: Short
     rationale: Text
     departure_reason: Text | None = None
@@ -64,10 +65,11 @@ class Decision(Body):
             review_type=self.review_type,
             rationale=self.rationale,
             departure_reason=self.departure_reason,
+            on=self.on,
         )
 
 
-class Methodology(Body):
+class Methodology(Dated):
     method: Short
     lead_reviewer: Short
     lead_reviewer_independent: StrictBool
@@ -77,16 +79,17 @@ class Methodology(Body):
             method=self.method,
             lead_reviewer=self.lead_reviewer,
             lead_reviewer_independent=self.lead_reviewer_independent,
+            on=self.on,
         )
 
 
-class Involvement(Body):
+class Involvement(Dated):
     party: Party
     status: InvolvementStatus
     note: Text = ""
 
     def to_command(self) -> RecordInvolvement:
-        return RecordInvolvement(party=self.party, status=self.status, note=self.note)
+        return RecordInvolvement(party=self.party, status=self.status, note=self.note, on=self.on)
 
 
 class FinalReport(Body):

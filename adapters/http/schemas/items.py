@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from adapters.http.schemas.base import Body, Code, Email, IsoDate, Number, Short, Text
+from adapters.http.schemas.base import Body, Code, Dated, Email, IsoDate, Number, Short, Text
 from domain.commands.learning_item import (
     AmendAction,
     ChooseMeans,
@@ -25,7 +25,7 @@ class Source(Body):
     reference: Short | None = None
 
 
-class NewItem(Body):
+class NewItem(Dated):
     subgroup: Short
     title: Short
     description: Text
@@ -40,10 +40,11 @@ class NewItem(Body):
             source_kind=self.source.kind,
             source_reference=self.source.reference,
             themes=tuple(self.themes),
+            on=self.on,
         )
 
 
-class NewAction(Body):
+class NewAction(Dated):
     means: Short
     description: Text
     owner: Short
@@ -57,18 +58,19 @@ class NewAction(Body):
             owner=self.owner,
             due=self.due,
             owner_email=self.owner_email,
+            on=self.on,
         )
 
 
-class ProgressUpdate(Body):
+class ProgressUpdate(Dated):
     status: ProgressStatus
     note: Text = ""
 
     def to_command(self, action_id: str) -> ReportProgress:
-        return ReportProgress(action_id=action_id, status=self.status, note=self.note)
+        return ReportProgress(action_id=action_id, status=self.status, note=self.note, on=self.on)
 
 
-class ActionAmendment(Body):
+class ActionAmendment(Dated):
     owner: Short | None = None
     owner_email: Email = None
     due: IsoDate | None = None
@@ -81,6 +83,7 @@ class ActionAmendment(Body):
             owner=self.owner,
             owner_email=self.owner_email,
             due=self.due,
+            on=self.on,
         )
 
 
@@ -93,7 +96,7 @@ class IndicatorLink(Body):
         return IndicatorTarget(code=self.code, target=self.target, agency=self.agency)
 
 
-class NewMeasure(Body):
+class NewMeasure(Dated):
     kind: Short
     description: Text
     review_due: IsoDate
@@ -105,10 +108,11 @@ class NewMeasure(Body):
             description=self.description,
             review_due=self.review_due,
             indicator=self.indicator.to_target() if self.indicator is not None else None,
+            on=self.on,
         )
 
 
-class NewEvidence(Body):
+class NewEvidence(Dated):
     outcome: Outcome
     summary: Text
     reference: Short | None = None
@@ -119,6 +123,7 @@ class NewEvidence(Body):
             outcome=self.outcome,
             summary=self.summary,
             reference=self.reference,
+            on=self.on,
         )
 
 
@@ -131,16 +136,16 @@ class Correction(Body):
         return CorrectItem(reason=self.reason, title=self.title, description=self.description)
 
 
-class Closure(Body):
+class Closure(Dated):
     summary: Text
     override_reason: Text | None = None
 
     def to_command(self) -> CloseItem:
-        return CloseItem(summary=self.summary, override_reason=self.override_reason)
+        return CloseItem(summary=self.summary, override_reason=self.override_reason, on=self.on)
 
 
-class Reopening(Body):
+class Reopening(Dated):
     reason: Text
 
     def to_command(self) -> ReopenItem:
-        return ReopenItem(reason=self.reason)
+        return ReopenItem(reason=self.reason, on=self.on)

@@ -7,6 +7,8 @@ from eventsourcing.domain import Aggregate
 
 from domain.audit import Audit, AuditProgramme
 from domain.commands.audit import CompleteAudit, PlanAudit, RecordFinding, ScheduleCaseAudit
+from domain.commands.corrections import CorrectAudit
+from domain.commands.withdrawal import Withdraw
 from domain.errors import InvalidField, RuleViolation
 from domain.framework import Agency, AuditRules
 
@@ -15,6 +17,7 @@ BESPOKE = "bespoke_multi_agency_audit"
 SINGLE = "single_agency_audit"
 PLANNED_FOR = date(2024, 9, 16)
 LATER = datetime(2024, 10, 1, 9, 0, tzinfo=UTC)
+TZ = "Europe/London"
 
 
 @pytest.fixture
@@ -41,7 +44,9 @@ def given(framework, contributor, now):
         for step in steps:
             if step == "finding":
                 audit.record_finding(
-                    RecordFinding(summary="Drift in plans"), actor=contributor, now=LATER
+                    RecordFinding(summary="Drift in plans", on=date(2024, 9, 10)),
+                    actor=contributor,
+                    now=LATER,
                 )
             elif step == "completed":
                 audit.complete(
@@ -442,4 +447,134 @@ def test_an_audit_is_scheduled_once(contributor, now):
         actor=contributor,
         now=now,
         match="already",
+    )
+
+
+# -- the day each step happened (ADR 0040) ----------------------------------------------------
+
+
+def test_an_audit_planned_in_the_past_keeps_the_day_it_was_planned(framework, contributor, now):
+    audit = plan(framework, contributor, now, on=date(2024, 4, 2))
+    assert audit.planned_on == date(2024, 4, 2)
+
+
+def test_planning_on_a_day_in_the_future_is_refused(framework, contributor, now):
+    with pytest.raises(InvalidField, match="2024-06-04 is in the future") as raised:
+        plan(framework, contributor, now, on=date(2024, 6, 4))
+    assert raised.value.field == "on"
+
+
+def test_a_finding_before_the_audit_was_planned_is_refused_naming_both_dates(given, contributor):
+    audit = given()
+    with pytest.raises(InvalidField, match="2024-06-02 is before the audit was planned") as raised:
+        audit.record_finding(
+            RecordFinding(summary="Drift", on=date(2024, 6, 2)), actor=contributor, now=LATER
+        )
+    assert "2024-06-03" in str(raised.value)
+    assert audit.collect_events() == []
+
+
+def test_a_completion_before_the_last_finding_is_refused_naming_both_dates(
+    given, framework, contributor
+):
+    audit = given("finding")
+    with pytest.raises(InvalidField, match="2024-09-09 is before its last finding") as raised:
+        complete(audit, framework, contributor, completed_on=date(2024, 9, 9))
+    assert raised.value.field == "completed_on" and "2024-09-10" in str(raised.value)
+    assert audit.collect_events() == []
+
+
+# -- withdrawal and corrections (issue 12) -------------------------------------------------
+
+
+def test_a_withdrawn_audit_records_why_and_changes_no_more(given, contributor):
+    audit = given("finding")
+    audit.withdraw(
+        Withdraw(reason="Will not happen this year"), actor=contributor, now=LATER, timezone=TZ
+    )
+    (event,) = audit.collect_events()
+    assert (type(event).__name__, event.reason) == ("Withdrawn", "Will not happen this year")
+    refused(
+        audit.complete,
+        RuleViolation,
+        CompleteAudit(completed_on=LATER.date(), summary="s"),
+        actor=contributor,
+        now=LATER,
+        timezone=TZ,
+        match="withdrawn",
+    )
+    refused(
+        audit.withdraw,
+        RuleViolation,
+        Withdraw(reason="r"),
+        actor=contributor,
+        now=LATER,
+        timezone=TZ,
+    )
+
+
+def test_a_withdrawn_case_audit_frees_its_place_in_the_programme(contributor, now):
+    programme = AuditProgramme.open(2024, actor=contributor, now=now)
+    audit_ids = [str(uuid4()) for _ in range(4)]
+    for audit_id in audit_ids:
+        programme.schedule(
+            ScheduleCaseAudit(audit_id=audit_id), limit=4, actor=contributor, now=now
+        )
+    programme.release(audit_ids[0], "Withdrawn", actor=contributor, now=now)
+    programme.schedule(
+        ScheduleCaseAudit(audit_id=str(uuid4())), limit=4, actor=contributor, now=now
+    )
+    assert len(programme.scheduled) == 4 and audit_ids[0] not in programme.scheduled
+
+
+def test_correcting_an_audit_records_what_changed_and_what_it_was(framework, given, contributor):
+    audit = given()
+    audit.correct(
+        framework,
+        CorrectAudit(
+            reason="Wrong theme", theme=" Neglect of infants ", planned_for=date(2025, 4, 2)
+        ),
+        actor=contributor,
+        now=LATER,
+    )
+    (event,) = audit.collect_events()
+    assert event.changes == {"theme": "Neglect of infants", "planned_for": date(2025, 4, 2)}
+    assert event.previous == {"theme": "Neglect of adolescents", "planned_for": PLANNED_FOR}
+    assert (audit.theme, audit.reporting_year) == ("Neglect of infants", 2025)
+
+
+def test_correcting_the_kind_keeps_the_planning_rules(framework, given, contributor):
+    audit = given()
+    refused(
+        audit.correct,
+        InvalidField,
+        framework,
+        CorrectAudit(reason="r", kind=SINGLE),
+        actor=contributor,
+        now=LATER,
+        field="agency",
+    )
+    audit.correct(
+        framework,
+        CorrectAudit(reason="r", kind=SINGLE, agency="thames-valley-police"),
+        actor=contributor,
+        now=LATER,
+    )
+    assert (audit.kind, audit.agency, audit.is_case_audit) == (
+        SINGLE,
+        "thames-valley-police",
+        False,
+    )
+
+
+def test_an_audit_correction_that_changes_nothing_is_refused(framework, given, contributor):
+    audit = given()
+    refused(
+        audit.correct,
+        InvalidField,
+        framework,
+        CorrectAudit(reason="r", theme="Neglect of adolescents", kind=MACA),
+        actor=contributor,
+        now=LATER,
+        match="must change",
     )

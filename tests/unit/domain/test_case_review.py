@@ -25,6 +25,8 @@ from domain.commands.case_review import (
     ReceiveFinalReport,
     RecordInvolvement,
 )
+from domain.commands.corrections import CorrectReviewStep
+from domain.commands.withdrawal import Withdraw
 from domain.errors import DomainError, InvalidField, RuleViolation
 from domain.framework import Agency, CaseReviewRules, ClockRule, Framework, Option
 
@@ -99,31 +101,38 @@ class Scene:
 Step = Callable[[CaseReview, Scene], Any]
 
 
-def criteria(**facts: bool) -> Step:
+ASSESSED, DECIDED, CHOSEN = date(2024, 3, 4), date(2024, 3, 11), date(2024, 3, 18)
+
+
+def criteria(on: date | None = ASSESSED, **facts: bool) -> Step:
     return lambda review, s: review.assess_criteria(
-        s.rules, AssessCriteria(**{**REQUIRED, **facts}), **s.at
+        s.rules, AssessCriteria(**{**REQUIRED, **facts}, on=on), **s.at
     )
 
 
-def decided(review_type: str = SCR, departure_reason: str | None = None) -> Step:
+def decided(
+    review_type: str = SCR, departure_reason: str | None = None, on: date | None = DECIDED
+) -> Step:
     return lambda review, s: review.decide(
         s.rules,
         DecideReview(
             review_type=review_type,
             rationale="Meets Regulation 5(2)",
             departure_reason=departure_reason,
+            on=on,
         ),
         **s.at,
     )
 
 
-def methodology(independent: bool = True) -> Step:
+def methodology(independent: bool = True, on: date | None = CHOSEN) -> Step:
     return lambda review, s: review.choose_methodology(
         s.rules,
         ChooseMethodology(
             method="scie_learning_together",
             lead_reviewer="Dr R. Reviewer",
             lead_reviewer_independent=independent,
+            on=on,
         ),
         **s.at,
     )
@@ -475,7 +484,7 @@ def test_a_new_lead_keeps_the_date_the_methodology_was_first_chosen(given, scene
     scene.now = datetime(2024, 6, 20, 9, tzinfo=UTC)
     choose(review, scene, lead_reviewer="Ms N. Other")()
     assert review.methodology.lead_reviewer == "Ms N. Other"
-    assert review.step_dates()["methodology_chosen"] == date(2024, 6, 3)
+    assert review.step_dates()["methodology_chosen"] == CHOSEN
 
 
 def test_the_methodology_is_fixed_once_the_report_is_in(given, scene):
@@ -686,10 +695,72 @@ def test_a_bad_milestone_is_refused(given, scene, fields, field):
     refused(review, reach(review, scene, **fields), InvalidField, field=field)
 
 
-def test_a_milestone_may_come_before_the_notification(given, scene):
+def test_a_milestone_before_the_notification_is_refused_naming_both_dates(given, scene):
     review = given()
-    reach(review, scene, milestone="scoping_meeting", reached_on=date(2024, 2, 28))()
-    assert review.milestones == {"scoping_meeting": date(2024, 2, 28)}
+    error = refused(
+        review,
+        reach(review, scene, milestone="scoping_meeting", reached_on=date(2024, 2, 28)),
+        InvalidField,
+        field="reached_on",
+    )
+    assert "2024-02-28" in str(error) and "2024-03-01" in str(error)
+
+
+# -- the day each step happened (ADR 0040) ----------------------------------------------------
+
+
+def test_steps_take_the_day_they_happened_not_the_day_they_were_recorded(given, scene):
+    review = given(criteria(), decided(), methodology())
+    assert review.step_dates()["decided"] == DECIDED
+    assert review.decision.decided_on == DECIDED
+    review.record_involvement(
+        RecordInvolvement(party="family", status="invited", on=date(2024, 3, 20)), **scene.at
+    )
+    assert review.collect_events()[-1].on == date(2024, 3, 20)
+
+
+def test_a_step_without_a_date_happened_today(given, scene):
+    review = given(criteria(on=None), decided(on=None))
+    assert review.step_dates()["decided"] == date(2024, 6, 3)
+
+
+@pytest.mark.parametrize(
+    ("steps", "late", "field", "earlier"),
+    [
+        ((), criteria(on=date(2024, 2, 29)), "on", "2024-03-01"),
+        ((criteria(),), decided(on=date(2024, 3, 3)), "on", "2024-03-04"),
+        ((criteria(), decided()), methodology(on=date(2024, 3, 10)), "on", "2024-03-11"),
+        (IN_REVIEW, report(on=date(2024, 3, 10)), "received_on", "2024-03-11"),
+        (REPORTED, response(on=date(2024, 5, 19)), "agreed_on", "2024-05-20"),
+        ((*REPORTED, response()), published(on=date(2024, 5, 27)), "published_on", "2024-05-28"),
+    ],
+    ids=["criteria", "decision", "methodology", "final-report", "response", "publication"],
+)
+def test_a_step_before_the_step_it_depends_on_is_refused_naming_both_dates(
+    given, scene, steps, late, field, earlier
+):
+    review = given(*steps)
+    error = refused(review, lambda: late(review, scene), InvalidField, field=field)
+    assert earlier in str(error)
+
+
+def test_involvement_before_the_decision_is_refused(given, scene):
+    review = given(*IN_REVIEW)
+    command = RecordInvolvement(party="child", status="declined", on=date(2024, 3, 10))
+    error = refused(
+        review, lambda: review.record_involvement(command, **scene.at), InvalidField, field="on"
+    )
+    assert "2024-03-10" in str(error) and "2024-03-11" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("steps", "late"),
+    [((), criteria(on=date(2024, 6, 4))), ((criteria(),), decided(on=date(2024, 6, 4)))],
+    ids=["criteria", "decision"],
+)
+def test_a_step_in_the_future_is_refused(given, scene, steps, late):
+    review = given(*steps)
+    refused(review, lambda: late(review, scene), InvalidField, field="on", match="future")
 
 
 def test_a_milestone_is_reached_once(given, scene):
@@ -732,9 +803,9 @@ def test_status_and_step_dates_follow_the_review_to_publication(given, scene):
     reach(review, scene)()
     assert review.step_dates() == {
         "notified": NOTIFIED,
-        "criteria_assessed": date(2024, 6, 3),
-        "decided": date(2024, 6, 3),
-        "methodology_chosen": date(2024, 6, 3),
+        "criteria_assessed": ASSESSED,
+        "decided": DECIDED,
+        "methodology_chosen": CHOSEN,
         "final_report_received": date(2024, 5, 20),
         "board_response_agreed": date(2024, 5, 28),
         "published": date(2024, 6, 1),
@@ -761,3 +832,182 @@ def test_a_clock_not_yet_met_is_red_once_its_due_date_has_passed():
         "green",
         "red",
     ]
+
+
+# -- withdrawal and corrections (issue 12) -------------------------------------------------
+
+
+def test_a_withdrawn_review_records_why_and_changes_no_more(given, scene):
+    review = given(criteria())
+    review.withdraw(Withdraw(reason="Notified twice"), **scene.at)
+    (event,) = review.collect_events()
+    assert (type(event).__name__, event.reason) == ("Withdrawn", "Notified twice")
+    assert review.is_withdrawn
+    refused(review, lambda: decided()(review, scene), RuleViolation, match="withdrawn")
+    refused(
+        review,
+        lambda: review.withdraw(Withdraw(reason="again"), **scene.at),
+        RuleViolation,
+        match="withdrawn on",
+    )
+
+
+def test_a_withdrawal_is_not_dated_before_the_notification(given, scene):
+    review = given()
+    refused(
+        review,
+        lambda: review.withdraw(Withdraw(reason="r", on=date(2024, 2, 1)), **scene.at),
+        InvalidField,
+        field="on",
+    )
+
+
+def test_correcting_a_steps_date_keeps_the_previous_one(given, scene):
+    review = given(*REPORTED)
+    review.correct_step(
+        scene.rules,
+        CorrectReviewStep(
+            step="final_report_received", reason="Typo", happened_on=date(2024, 6, 3)
+        ),
+        **scene.at,
+    )
+    (event,) = review.collect_events()
+    assert (event.happened_on, event.previous_on) == (date(2024, 6, 3), date(2024, 5, 20))
+    assert review.final_report is not None and review.final_report.on == date(2024, 6, 3)
+    assert review.step_dates()["final_report_received"] == date(2024, 6, 3)
+
+
+def test_correcting_the_notification_date_moves_the_clocks_start(given, scene):
+    review = given()
+    review.correct_step(
+        scene.rules,
+        CorrectReviewStep(step="notified", reason="r", happened_on=date(2024, 2, 20)),
+        **scene.at,
+    )
+    assert (review.notified_on, review.step_dates()["notified"]) == (date(2024, 2, 20),) * 2
+
+
+def test_a_correction_keeps_the_steps_in_order(given, scene):
+    review = given(*REPORTED, response())
+    refused(
+        review,
+        lambda: review.correct_step(
+            scene.rules,
+            CorrectReviewStep(
+                step="board_response_agreed", reason="r", happened_on=date(2024, 5, 1)
+            ),
+            **scene.at,
+        ),
+        InvalidField,
+        field="happened_on",
+        match="board_response_agreed on 2024-05-01 would be before",
+    )
+
+
+@pytest.mark.parametrize("step", ["published", "milestone:scoping_meeting", "nonsense"])
+def test_only_a_step_reached_is_corrected(given, scene, step):
+    review = given(*IN_REVIEW)
+    refused(
+        review,
+        lambda: review.correct_step(
+            scene.rules,
+            CorrectReviewStep(step=step, reason="r", happened_on=date(2024, 3, 2)),
+            **scene.at,
+        ),
+        InvalidField,
+        field="step",
+    )
+
+
+def test_a_correction_that_changes_nothing_is_refused(given, scene):
+    review = given(criteria())
+    refused(
+        review,
+        lambda: review.correct_step(
+            scene.rules,
+            CorrectReviewStep(step="notified", reason="r", happened_on=NOTIFIED),
+            **scene.at,
+        ),
+        InvalidField,
+        match="must change",
+    )
+    refused(
+        review,
+        lambda: review.correct_step(
+            scene.rules,
+            CorrectReviewStep(
+                step="criteria_assessed", reason="r", criteria=AssessCriteria(**REQUIRED)
+            ),
+            **scene.at,
+        ),
+        InvalidField,
+        field="criteria",
+    )
+
+
+def test_correcting_the_criteria_reassesses_them(given, scene):
+    review = given(criteria(**DISCRETIONARY))
+    assert review.required == "discretionary"
+    review.correct_step(
+        scene.rules,
+        CorrectReviewStep(
+            step="criteria_assessed", reason="The child died", criteria=AssessCriteria(**REQUIRED)
+        ),
+        **scene.at,
+    )
+    (event,) = review.collect_events()
+    assert (event.previous_criteria, event.required) == (DISCRETIONARY, SCR)
+    assert review.required == SCR
+
+
+def test_criteria_corrected_to_require_a_review_the_decision_departs_from_need_its_reason(
+    given, scene
+):
+    review = given(criteria(**DISCRETIONARY), decided(CIR))
+    refused(
+        review,
+        lambda: review.correct_step(
+            scene.rules,
+            CorrectReviewStep(
+                step="criteria_assessed", reason="r", criteria=AssessCriteria(**REQUIRED)
+            ),
+            **scene.at,
+        ),
+        RuleViolation,
+        match="departure_reason",
+    )
+
+
+def test_a_correction_needs_a_reason(given, scene):
+    review = given()
+    refused(
+        review,
+        lambda: review.correct_step(
+            scene.rules,
+            CorrectReviewStep(step="notified", reason=" ", happened_on=date(2024, 2, 2)),
+            **scene.at,
+        ),
+        InvalidField,
+        field="reason",
+    )
+
+
+def test_a_corrected_review_rebuilt_from_its_events_is_the_same(notify, scene):
+    review = notify()
+    for each in (*REPORTED,):
+        each(review, scene)
+    review.correct_step(
+        scene.rules,
+        CorrectReviewStep(step="notified", reason="r", happened_on=date(2024, 2, 20)),
+        **scene.at,
+    )
+    review.withdraw(Withdraw(reason="r"), **scene.at)
+    rebuilt = None
+    for event in review.collect_events():
+        rebuilt = event.mutate(rebuilt)
+    assert rebuilt is not None
+    assert (rebuilt.decision, rebuilt.steps, rebuilt.withdrawn_on) == (
+        review.decision,
+        review.steps,
+        review.withdrawn_on,
+    )

@@ -1,5 +1,5 @@
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -22,6 +22,12 @@ from domain.learning_item import LearningItem
 
 POLICE = "thames-valley-police"
 HEALTH = "berkshire-healthcare"
+
+
+@pytest.fixture
+def now():
+    """The quarters these tests submit (to 2026-Q3) have ended."""
+    return datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -355,7 +361,7 @@ def test_a_measure_may_name_an_indicator_and_a_target(build, rules, contributor,
     fields = {
         "kind": "case-file-audit",
         "description": "Plans fall",
-        "review_due": date(2024, 12, 31),
+        "review_due": date(2026, 12, 31),
     }
     item.define_measure(
         rules,
@@ -386,7 +392,7 @@ def test_a_measure_defined_before_indicators_existed_loads_without_one():
     state = {"measure_id": "m1", "kind": "case-file-audit", "description": "d"}
     LearningItem.MeasureDefined.upcast_v1_v2(state)
     assert state["indicator"] is None
-    assert LearningItem.MeasureDefined.class_version == 2
+    assert LearningItem.MeasureDefined.class_version == 3
 
 
 # -- reading a series --------------------------------------------------------------------------
@@ -441,3 +447,70 @@ def test_agencies_trends_are_one_trend_when_they_agree():
     assert overall_trend(["improving", None, "improving"]) == "improving"
     assert overall_trend(["improving", "stable"]) == "mixed"
     assert overall_trend([None]) is None
+
+
+# -- what a value may be (issue 12 item 8) ---------------------------------------------------
+
+
+def value(indicator, period="2026-Q3", number=42.0, **fields):
+    return SubmitValue(
+        indicator=indicator.code, period=period, agency=POLICE, value=number, **fields
+    )
+
+
+@pytest.mark.parametrize("period", ["2026-Q4", "2030-Q1"])
+def test_a_quarter_that_has_not_ended_is_refused(given, framework, contributor, now, period):
+    indicator = given()
+    with pytest.raises(InvalidField, match="has not ended") as raised:
+        indicator.submit(framework, value(indicator, period), actor=contributor, now=now)
+    assert raised.value.field == "period" and "today is 2026-11-03" in str(raised.value)
+    assert indicator.collect_events() == []
+
+
+def test_a_quarter_is_reported_from_the_day_after_it_ends(given, framework, contributor):
+    indicator = given()
+    last_day = datetime(2026, 9, 30, 12, tzinfo=UTC)
+    with pytest.raises(InvalidField, match="has not ended"):
+        indicator.submit(framework, value(indicator), actor=contributor, now=last_day)
+    next_day = datetime(2026, 9, 30, 23, 30, tzinfo=UTC)  # 1 October in London
+    indicator.submit(framework, value(indicator), actor=contributor, now=next_day)
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"number": 250.0}, "value"),
+        ({"number": -0.5}, "value"),
+        ({"statistical_neighbours": 100.5}, "statistical_neighbours"),
+        ({"england": -1.0}, "england"),
+    ],
+)
+def test_a_percentage_outside_0_to_100_is_refused(
+    given, framework, contributor, now, fields, field
+):
+    indicator = given(unit="%")
+    with pytest.raises(InvalidField, match="not a percentage") as raised:
+        indicator.submit(framework, value(indicator, **fields), actor=contributor, now=now)
+    assert raised.value.field == field
+
+
+def test_percentages_of_0_and_100_and_other_units_beyond_100_are_accepted(
+    given, framework, contributor, now
+):
+    percent = given(unit="Percent")
+    percent.submit(framework, value(percent, "2026-Q2", 0.0), actor=contributor, now=now)
+    percent.submit(framework, value(percent, "2026-Q3", 100.0), actor=contributor, now=now)
+    rate = given(unit="per 10,000 children")
+    rate.submit(framework, value(rate, number=250.0), actor=contributor, now=now)
+
+
+def test_a_linked_measure_counts_only_quarters_that_end_after_it_was_defined(
+    given, framework, contributor, now
+):
+    indicator = given()
+    link = {"code": "CP-01", "target": 40.0}
+    reached = indicator.submit(
+        framework, value(indicator, "2026-Q2", 39.0), actor=contributor, now=now
+    )
+    assert indicator.outcome_for(link, reached, None, defined_on=date(2026, 6, 30)) is None
+    assert indicator.outcome_for(link, reached, None, defined_on=date(2026, 6, 29)) == "met"

@@ -16,6 +16,7 @@ from domain.commands.learning_item import (
     ReopenItem,
     ReportProgress,
 )
+from domain.commands.withdrawal import WithdrawAction
 from domain.errors import DomainError, InvalidField, RuleViolation, UnknownPart, UnknownSubgroup
 from domain.learning_item import LearningItem
 
@@ -670,6 +671,13 @@ def test_an_item_rebuilt_from_its_events_equals_the_original(build, step, chair,
     item = build(step.action("complete"), step.action("at_risk"), step.measure("not_met", "met"))
     item.correct(
         CorrectItem(title="New title", description="New", reason="r"), actor=contributor, now=now
+    )
+    at_risk = next(a.id for a in item.actions.values() if a.status == "at_risk")
+    item.withdraw_action(
+        WithdrawAction(action_id=at_risk, reason="A duplicate"),
+        actor=contributor,
+        now=now,
+        timezone="Europe/London",
     )
     item.close(
         CloseItem(summary="s", override_reason=None), actor=chair, now=now + timedelta(hours=1)

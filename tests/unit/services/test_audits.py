@@ -11,7 +11,9 @@ from eventsourcing.domain import Aggregate
 from domain.actor import ADMIN, BUSINESS_MANAGER, CHAIR, CONTRIBUTOR, INSPECTOR, Actor
 from domain.audit import Audit, AuditProgramme
 from domain.commands.audit import CompleteAudit, PlanAudit, RecordFinding
+from domain.commands.corrections import CorrectAudit
 from domain.commands.learning_item import IdentifyNeed
+from domain.commands.withdrawal import Withdraw
 from domain.errors import InvalidField, RuleViolation
 from domain.framework import Agency, AuditRules, Framework, Option, Subgroup
 from domain.learning_item import LearningItem
@@ -526,3 +528,50 @@ def test_what_was_recorded_reads_back_from_the_store(audits):
     assert (audit.planned_for, audit.planned_on) == (IN_2026, date(2026, 5, 1))
     assert audit.agency == "thames-valley-police"
     assert len(audit.findings) == 1
+
+
+# -- withdrawal and corrections (issue 12) -------------------------------------------------
+
+
+def test_a_withdrawn_case_audit_frees_its_place_for_another(audits, log):
+    first, *_ = plan_case_audits(audits, 4)
+    audits.withdraw(first, ANALYST, Withdraw(reason="Will not happen"))
+    assert str(first) not in programme(log, 2026).scheduled
+    plan_case_audits(audits, 1)
+    assert len(programme(log, 2026).scheduled) == 4
+
+
+def test_correcting_a_case_audit_into_another_year_moves_its_place(audits, log):
+    first, *_ = plan_case_audits(audits, 4)
+    audits.correct(first, ANALYST, CorrectAudit(reason="Typo", planned_for=date(2027, 5, 1)))
+    assert str(first) not in programme(log, 2026).scheduled
+    assert list(programme(log, 2027).scheduled) == [str(first)]
+
+
+def test_correcting_into_a_full_year_needs_an_override_reason(audits, log):
+    plan_case_audits(audits, 4)
+    bespoke = audits.plan(ANALYST, PlanAudit(kind=BESPOKE, theme="Neglect", planned_for=IN_2026))
+    refused(
+        log,
+        audits.correct,
+        RuleViolation,
+        bespoke,
+        ANALYST,
+        CorrectAudit(reason="It was a case audit", kind=MACA),
+        match="override_reason",
+    )
+    audits.correct(
+        bespoke, ANALYST, CorrectAudit(reason="r", kind=MACA, override_reason="Ofsted asked")
+    )
+    assert programme(log, 2026).scheduled[str(bespoke)] == "Ofsted asked"
+
+
+def test_correcting_a_case_audit_into_a_bespoke_one_frees_its_place(audits, log):
+    first, *_ = plan_case_audits(audits, 4)
+    audits.correct(first, ANALYST, CorrectAudit(reason="r", kind=BESPOKE))
+    assert len(programme(log, 2026).scheduled) == 3
+
+
+def test_withdrawing_is_for_those_who_run_audits(audits, log):
+    audit_id = audits.plan(ANALYST, PlanAudit(kind=BESPOKE, theme="Neglect", planned_for=IN_2026))
+    refused(log, audits.withdraw, Forbidden, audit_id, TRAINER, Withdraw(reason="r"))

@@ -80,7 +80,9 @@ def test_a_review_from_notification_to_publication_with_its_learning(reviews, lo
     contributor, chair = actors.contributor, actors.chair
     review_id = notified(reviews, contributor)
     assert (
-        reviews.assess_criteria(review_id, contributor, AssessCriteria(**REQUIRED))
+        reviews.assess_criteria(
+            review_id, contributor, AssessCriteria(**REQUIRED, on=date(2026, 3, 3))
+        )
         == "serious_case_review"
     )
     reviews.reach_milestone(
@@ -89,7 +91,11 @@ def test_a_review_from_notification_to_publication_with_its_learning(reviews, lo
         ReachMilestone(milestone="scoping_meeting", reached_on=date(2026, 3, 9)),
     )
     reviews.decide(
-        review_id, chair, DecideReview(review_type="serious_case_review", rationale="Meets 5(2)")
+        review_id,
+        chair,
+        DecideReview(
+            review_type="serious_case_review", rationale="Meets 5(2)", on=date(2026, 3, 5)
+        ),
     )
     reviews.choose_methodology(
         review_id,
@@ -98,6 +104,7 @@ def test_a_review_from_notification_to_publication_with_its_learning(reviews, lo
             method="scie_learning_together",
             lead_reviewer="Dr R. Reviewer",
             lead_reviewer_independent=True,
+            on=date(2026, 3, 10),
         ),
     )
     for party, status in (("practitioners", "contributed"), ("family", "invited")):
@@ -139,9 +146,9 @@ def test_a_review_from_notification_to_publication_with_its_learning(reviews, lo
         assert item.source_reference == str(review_id)
     assert review.step_dates() == {
         "notified": date(2026, 3, 2),
-        "criteria_assessed": date(2026, 5, 1),
-        "decided": date(2026, 5, 1),
-        "methodology_chosen": date(2026, 5, 1),
+        "criteria_assessed": date(2026, 3, 3),
+        "decided": date(2026, 3, 5),
+        "methodology_chosen": date(2026, 3, 10),
         "final_report_received": date(2026, 4, 20),
         "board_response_agreed": date(2026, 4, 27),
         "published": date(2026, 4, 30),
@@ -286,13 +293,14 @@ def test_a_concurrent_write_saves_neither_the_item_nor_the_link(
             review_id, bm, IdentifyNeed(**learning_fields("policy", "P")), expected_version=4
         )
     assert log.load(review_id, CaseReview, "case review").learning == []
-    assert record_count() == 5  # notified, assessed, decided, methodology, involvement
+    # notified (with the claim on its case reference), assessed, decided, methodology, involvement
+    assert record_count() == 6
 
     racing = CaseReviews(log, framework, RacingClock(clock, concurrent_write))
     item_id = racing.extract_learning(review_id, bm, IdentifyNeed(**learning_fields("policy", "P")))
     review = log.load(review_id, CaseReview, "case review")
     assert [link.item_id for link in review.learning] == [str(item_id)]
-    assert record_count() == 8  # a second involvement, then one item and one link
+    assert record_count() == 9  # a second involvement, then one item and one link
 
 
 # -- what is not there ----------------------------------------------------------------------

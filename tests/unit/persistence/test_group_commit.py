@@ -1,6 +1,7 @@
 """Group commit: commands that arrive together share one transaction; a conflict fails only the
-command that conflicts; a failed transaction acknowledges nobody; the read models are brought
-up once per batch. The store here is a list, so each transaction can be seen and held open."""
+command that conflicts; a failed transaction acknowledges nobody; the read models hear of each
+batch once, with its events and their positions. The store here is a list, so each transaction
+can be seen and held open."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from collections.abc import Sequence
 import pytest
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
-from services.group_commit import GroupCommit
+from adapters.persistence.group_commit import Committed, GroupCommit, ReadModelsBehind
 
 
 def event(stream: uuid.UUID, version: int) -> StoredEvent:
@@ -134,28 +135,58 @@ def test_a_failed_transaction_acknowledges_none_of_its_commands() -> None:
     assert len(store.rows) == 1
 
 
-def test_the_read_models_are_brought_up_once_per_batch_to_its_last_position() -> None:
+def test_the_read_models_hear_of_each_batch_once_with_its_events_and_positions() -> None:
     store = Store()
-    brought: list[int] = []
-    commit = GroupCommit(store.insert, after=brought.append)
+    heard: list[list[Committed]] = []
+    commit = GroupCommit(store.insert, after=lambda committed: heard.append(list(committed)))
     first = held_open(store, commit)
     others = [run(commit, [event(uuid.uuid4(), 1)]) for _ in range(4)]
     queued(commit, 4)
     store.hold.set()
     finish(first, *others)
 
-    assert brought == [1, 5]
+    assert [[c.position for c in batch] for batch in heard] == [[1], [2, 3, 4, 5]]
+    assert all(c.event is None for batch in heard for c in batch)  # no domain events handed
+
+    domain_events = ["first", "second"]
+    assert commit.record([event(uuid.uuid4(), 1), event(uuid.uuid4(), 1)], domain_events) == [6, 7]
+    assert heard[-1] == [Committed(6, "first"), Committed(7, "second")]
 
 
-def test_a_failure_to_bring_up_the_read_models_is_not_the_commands_failure() -> None:
-    """The events are committed: the caller learns of the read models itself, when it waits."""
+def test_a_batch_that_conflicts_hands_over_only_what_was_committed() -> None:
+    store = Store()
+    heard: list[list[Committed]] = []
+    commit = GroupCommit(store.insert, after=lambda committed: heard.append(list(committed)))
+    stream = uuid.uuid4()
+    first = held_open(store, commit)
+    winner = run(commit, [event(stream, 1)])
+    queued(commit, 1)
+    loser = run(commit, [event(stream, 1)])
+    queued(commit, 2)
+    store.hold.set()
+    finish(first, winner, loser)
+
+    assert isinstance(loser.get("error"), IntegrityError)
+    assert [[c.position for c in batch] for batch in heard] == [[1], [2]]
+
+
+def test_read_models_that_cannot_follow_fail_each_command_of_the_batch_after_its_commit() -> None:
+    """The events are committed; every caller of the batch learns that its write is not yet
+    readable (the API answers 500), none of them silently."""
     store = Store()
 
-    def broken(position: int) -> None:
+    def broken(committed: Sequence[Committed]) -> None:
         raise RuntimeError("view table missing")
 
     commit = GroupCommit(store.insert, after=broken)
-    assert commit.record([event(uuid.uuid4(), 1)]) == [1]
+    first = held_open(store, commit)
+    batch = [run(commit, [event(uuid.uuid4(), 1)]) for _ in range(2)]
+    queued(commit, 2)
+    store.hold.set()
+    finish(first, *batch)
+
+    assert all(isinstance(o.get("error"), ReadModelsBehind) for o in (first, *batch))
+    assert len(store.rows) == 3
 
 
 @pytest.mark.parametrize("size", [1, 3])

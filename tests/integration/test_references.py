@@ -1,0 +1,77 @@
+"""References on both stores (ADR 0045): records created before references get theirs when the
+store is next opened, in the order they were created; writers racing for numbers each get one of
+their own, in sequence."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+
+from domain.case_review import CaseReview
+from domain.commands.case_review import NotifyReview
+from domain.commands.learning_item import IdentifyNeed
+from domain.learning_item import LearningItem
+
+NEED = IdentifyNeed(
+    subgroup="serious-case-review",
+    title="Escalation",
+    description="Concerns were not escalated",
+    source_kind="local_serious_case_review",
+)
+NOTIFICATION = NotifyReview(
+    case_reference="CR-2026/301",
+    notified_on=date(2026, 4, 20),
+    notifying_agency="rbwm-childrens-services",
+    summary="Serious injury to an infant",
+)
+
+
+def test_records_from_before_references_get_them_on_opening_in_creation_order(
+    open_learnloop, make_actors, clock
+):
+    ll = open_learnloop()
+    actors = make_actors(ll)
+    now = clock()
+    framework = ll.framework
+    old_items = [LearningItem.identify(framework, NEED, actor=actors.contributor, now=now)]
+    old_review = CaseReview.notify(framework, NOTIFICATION, actor=actors.business_manager, now=now)
+    old_items.append(LearningItem.identify(framework, NEED, actor=actors.contributor, now=now))
+    for record in (old_items[0], old_review, old_items[1]):
+        ll.log.record(record)  # as saved before references: none, and a random id
+    assert ll.read_models.item(str(old_items[0].id), ll.learning.today())["reference"] is None
+    ll.close()
+
+    again = open_learnloop()
+    today = again.learning.today()
+    refs = [again.read_models.item(str(i.id), today)["reference"] for i in old_items]
+    assert refs == ["LL-2026-0001", "LL-2026-0002"]
+    assert again.learning.resolve("LL-2026-0002") == old_items[1].id
+    assert again.case_reviews.resolve("CR-2026-001") == old_review.id
+    assert again.read_models.case_review(str(old_review.id))["reference"] == "CR-2026-001"
+    newer = again.learning.identify(actors.contributor, NEED)
+    assert again.read_models.item(str(newer), today)["reference"] == "LL-2026-0003"
+    history = again.read_models.history(str(old_items[0].id))
+    assert [e["type"] for e in history] == ["Identified", "ReferenceAssigned"]
+
+
+def test_writers_racing_for_numbers_each_get_their_own_in_sequence(ll, actors):
+    made: list[str] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(4)
+
+    def work() -> None:
+        try:
+            start.wait(timeout=10)
+            for _ in range(3):
+                item_id = ll.learning.identify(actors.contributor, NEED)
+                made.append(ll.read_models.item(str(item_id), ll.learning.today())["reference"])
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert sorted(made) == [f"LL-2026-{n:04d}" for n in range(1, 13)]
