@@ -203,9 +203,10 @@ class Edge:
     async def _render(
         self, scope: Scope, receive: Receive, send: Send, actor: Actor | None, client: str
     ) -> None:
-        """A report or export: `renders_per_minute` built per user (or address), and at most
+        """A report or export: `renders_per_minute` built per user (or page session, or
+        address), and at most
         `max_concurrent_renders` at once in this process (503 beyond: try again shortly)."""
-        key = f"u:{actor.id}" if actor else f"a:{client}"
+        key = f"u:{actor.id}" if actor else (_session_key(scope) or f"a:{client}")
         if self.renders is not None and (wait := self.renders.wait(key)) > 0:
             await _too_many(wait, "reports and exports")(scope, receive, send)
             return
