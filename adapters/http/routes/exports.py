@@ -26,7 +26,7 @@ def export(
     reader: Reader,
     kind: Annotated[Kind, Path()],
     format: Annotated[Literal["xlsx", "csv"], Query()] = "xlsx",
-    subgroup: Annotated[str | None, Query(pattern=PRINTABLE)] = None,
+    subgroup: str | None = None,
     actor: Annotated[
         str | None, Query(description="audit trail: a user id", pattern=PRINTABLE)
     ] = None,
