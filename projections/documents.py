@@ -209,7 +209,13 @@ def documents_as_at(
         .where(t.created_on <= end + day)
         .order_by(t.created_on, t.id)
     )
-    rows = conn.execute(query).all()
+    return _wholes(conn, table, conn.execute(query).all(), position)
+
+
+def _wholes(conn: sa.Connection, table: sa.Table, rows: Sequence[Any], position: int) -> list[Doc]:
+    """The whole documents of version rows (id, version, frame, delta, doc), each delta
+    rebuilt from its frame's whole version and the deltas after it."""
+    t = table.c
     frames = [(r.id, r.frame) for r in rows if r.delta]
     chains: dict[str, list[tuple[int, bool, Doc]]] = {}
     for chunk in range(0, len(frames), _CHUNK):
@@ -256,15 +262,16 @@ def documents_at(
 ) -> list[Doc]:
     """Every document of a versions table (or those of `ids`) as it stood at `position`:
     the version recorded at or before it and not replaced by then; oldest first."""
+    t = table.c
     query = (
-        sa.select(table.c.doc)
-        .where(table.c.position <= position)
-        .where(sa.or_(table.c.valid_to.is_(None), table.c.valid_to > position))
-        .order_by(table.c.created_on, table.c.id)
+        sa.select(t.id, t.version, t.frame, t.delta, t.doc)
+        .where(t.position <= position)
+        .where(sa.or_(t.valid_to.is_(None), t.valid_to > position))
+        .order_by(t.created_on, t.id)
     )
     if ids is not None:
-        query = query.where(table.c.id.in_(list(ids)))
-    return list(conn.execute(query).scalars())
+        query = query.where(t.id.in_(list(ids)))
+    return _wholes(conn, table, conn.execute(query).all(), position)
 
 
 def row(doc: Doc, **columns: Any) -> dict[str, Any]:

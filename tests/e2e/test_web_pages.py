@@ -250,6 +250,7 @@ def test_an_inspector_sees_no_write_form_and_a_forged_post_is_refused(
     html = pages.client.get(page).text
     assert html.count('method="post"') == 1  # signing out only
     assert "Timeline" in html
+    assert "On 1 May 2026, recorded 1 May 2026 at" in html  # each step's day and its recording
     forged = {"csrf_token": csrf_of(html), "form_id": "0" * 32, "status": "complete"}
     action = f"{page}/actions/{item['actions'][0]['id']}/progress"
     response = pages.client.post(action, data=forged)

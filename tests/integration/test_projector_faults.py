@@ -81,8 +81,9 @@ def record_backlog(ll: Learnloop, actor: Any, clock: Any, items: int) -> int:
                 reference=None,
             ),
         )
-        if n % 2:
-            ll.learning.close_item(item, actor, CloseItem(summary="done", override_reason=None))
+        if n % 2:  # an item whose action is still open closes by the business manager's override
+            override = None if n % 3 else "its action is moot"
+            ll.learning.close_item(item, actor, CloseItem(summary="done", override_reason=override))
     return ll.log.recorder.max_notification_id() or 0
 
 
