@@ -604,9 +604,12 @@ def test_concurrent_commands_each_read_their_own_writes(ll, actors, view_rows, e
     for t in threads:
         t.join(timeout=60)
     assert errors == []
-    count = event_count(ll)
+    # Threads racing for the next reference conflict and retry (ADR 0045); on PostgreSQL each
+    # rolled-back attempt leaves a gap in the log's positions, so count what was recorded.
+    recorded = [n.id for n in ll.log.recorder.select_notifications(1, 1000)]
+    count = len(recorded)
     assert count == 4 * 3 * 2
     rows = view_rows(ll.store.engine)
-    assert [r["position"] for r in rows["view_audit_trail"]] == list(range(1, count + 1))
-    assert ll.projector.rebuild() == count
+    assert [r["position"] for r in rows["view_audit_trail"]] == recorded
+    assert ll.projector.rebuild() == recorded[-1]
     assert view_rows(ll.store.engine) == rows
