@@ -209,12 +209,12 @@ def documents_as_at(
         .where(t.created_on <= end + day)
         .order_by(t.created_on, t.id)
     )
-    return _wholes(conn, table, conn.execute(query).all(), position)
+    return _wholes(conn, table, position, conn.execute(query).all())
 
 
-def _wholes(conn: sa.Connection, table: sa.Table, rows: Sequence[Any], position: int) -> list[Doc]:
-    """The whole documents of version rows (id, version, frame, delta, doc), each delta
-    rebuilt from its frame's whole version and the deltas after it."""
+def _wholes(conn: sa.Connection, table: sa.Table, position: int, rows: Sequence[Any]) -> list[Doc]:
+    """Each row's whole document: a delta row is rebuilt from its frame (rows of
+    (id, version, frame, delta, doc), as they stood at `position`)."""
     t = table.c
     frames = [(r.id, r.frame) for r in rows if r.delta]
     chains: dict[str, list[tuple[int, bool, Doc]]] = {}
@@ -271,7 +271,7 @@ def documents_at(
     )
     if ids is not None:
         query = query.where(t.id.in_(list(ids)))
-    return _wholes(conn, table, conn.execute(query).all(), position)
+    return _wholes(conn, table, position, conn.execute(query).all())
 
 
 def row(doc: Doc, **columns: Any) -> dict[str, Any]:
