@@ -36,7 +36,7 @@ from domain.reference import Numbering
 from services.change import Clock
 from services.errors import NotFound
 from services.event_log import EventLog
-from services.references import References
+from services.references import REFERENCE_RETRIES, References
 
 KIND = "action-plan"
 
@@ -91,25 +91,30 @@ class ActionPlans:
 
     def record(self, actor: Actor, plan: list[PlannedItem], sha256: str, file_name: str) -> Outcome:
         """Every item of the plan, or none (PlanRefused naming each problem)."""
-        outcome = self.check(actor, plan, sha256)
-        if outcome.problems:
-            raise PlanRefused(outcome.problems)
-        if outcome.previous is not None:
+        for _ in range(REFERENCE_RETRIES):
+            outcome = self.check(actor, plan, sha256)
+            if outcome.problems:
+                raise PlanRefused(outcome.problems)
+            if outcome.previous is not None:
+                return outcome
+            imported = ImportedFile.record(
+                KIND,
+                sha256,
+                file_name,
+                outcome.rows,
+                outcome.references,
+                actor=actor.importing(sha256),
+                now=self.clock(),
+            )
+            try:
+                outcome.position = self.log.record(imported, *outcome.items)
+            except IntegrityError:
+                # The same file, imported meanwhile by someone else (found by the next check);
+                # or a reference another writer took meanwhile (an item's id is its
+                # reference's): decided again with the next free numbers.
+                continue
             return outcome
-        imported = ImportedFile.record(
-            KIND,
-            sha256,
-            file_name,
-            outcome.rows,
-            outcome.references,
-            actor=actor.importing(sha256),
-            now=self.clock(),
-        )
-        try:
-            outcome.position = self.log.record(imported, *outcome.items)
-        except IntegrityError:  # the same file, imported meanwhile by someone else
-            return Outcome(previous=self.previous(sha256))
-        return outcome
+        raise IntegrityError("other writers took the plan's references at every attempt")
 
 
 class _Decision:
