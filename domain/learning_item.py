@@ -563,6 +563,8 @@ class LearningItem(Aggregate):
         now: datetime,
         timezone: str = loop.DEFAULT_TIMEZONE,
     ) -> None:
+        if self.is_withdrawn:
+            raise RuleViolation("a withdrawn item cannot change")
         if not self.is_closed:
             raise RuleViolation("only a closed item can be reopened")
         on = step_date(command.on, now, timezone, after=[(self.closed_on, "it was closed")])
