@@ -62,6 +62,17 @@ class Sessions:
     def cookie_value(self, session: Session) -> str:
         return self._signer.dumps(session.id)
 
+    def signed_key(self, cookie: str | None) -> str | None:
+        """The SHA-256 of the session id a cookie carries when its signature holds, without
+        a query (the edge limits signed-in pages by it; only a sign-in issues such a cookie)."""
+        if not cookie:
+            return None
+        try:
+            session_id = self._signer.loads(cookie)
+        except BadSignature:
+            return None
+        return sha256_hex(session_id) if isinstance(session_id, str) else None
+
     def find(self, cookie: str | None) -> Session | None:
         """The live session the cookie names, or None (no cookie, bad signature, expired)."""
         if not cookie:

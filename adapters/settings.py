@@ -54,7 +54,7 @@ class Settings(BaseSettings):
     max_connections: int = 256  # per process; beyond, 503
     max_validation_errors: int = 20  # a 422 names at most this many errors
     # Reports, exports and the inspection pack take seconds each: fewer per user, few at once.
-    renders_per_minute: int = 6  # per user; 0 disables; beyond, 429
+    renders_per_minute: int = 20  # per user; 0 disables; beyond, 429
     max_concurrent_renders: int = 2  # per process; beyond, 503 with Retry-After
 
     # Web pages (ADR 0016). Without a secret, the first process stores a random one in the

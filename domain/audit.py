@@ -128,6 +128,13 @@ class Audit(Aggregate):
         previous: dict[str, Any]
         reporting_year: int
         reason: str
+        corrected_on: date | None
+
+        class_version = 2  # adds corrected_on (the day the correction was made)
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["corrected_on"] = None
 
         def apply(self, audit: Audit) -> None:
             for name, value in self.changes.items():
@@ -273,8 +280,7 @@ class Audit(Aggregate):
 
     def withdraw(self, command: Withdraw, *, actor: Actor, now: datetime, timezone: str) -> None:
         self._check_standing()
-        today = loop.local_date(now, timezone)
-        day = withdrawal.day(command.on, today, self.planned_on, "the audit was planned")
+        day = withdrawal.day(command.on, now, timezone, self.planned_on, "the audit was planned")
         self.trigger_event(
             self.Withdrawn,
             reason=withdrawal.reason(command.reason),
@@ -309,6 +315,9 @@ class Audit(Aggregate):
             previous={k: getattr(self, k) for k in changes},
             reporting_year=reporting_year(planned_for),
             reason=reason,
+            corrected_on=withdrawal.day(
+                command.on, now, framework.timezone, self.planned_on, "the audit was planned"
+            ),
             actor=actor.as_record(),
             timestamp=now,
         )

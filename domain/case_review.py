@@ -255,6 +255,13 @@ class CaseReview(Aggregate):
         required: str | None
         departure: bool | None
         reason: str
+        corrected_on: date | None
+
+        class_version = 2  # adds corrected_on (the day the correction was made)
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["corrected_on"] = None
 
         def apply(self, review: CaseReview) -> None:
             if self.criteria is not None:
@@ -587,8 +594,8 @@ class CaseReview(Aggregate):
     def withdraw(self, command: Withdraw, *, actor: Actor, now: datetime, timezone: str) -> None:
         if self.is_withdrawn:
             raise RuleViolation(f"the review was withdrawn on {self.withdrawn_on}")
-        today = loop.local_date(now, timezone)
-        day = withdrawal.day(command.on, today, self.notified_on, "the review was notified")
+        notified = self.notified_on
+        day = withdrawal.day(command.on, now, timezone, notified, "the review was notified")
         self.trigger_event(
             self.Withdrawn,
             reason=withdrawal.reason(command.reason),
@@ -650,6 +657,9 @@ class CaseReview(Aggregate):
             required=required,
             departure=departure,
             reason=reason,
+            corrected_on=withdrawal.day(
+                command.on, now, timezone, self.notified_on, "the review was notified"
+            ),
             actor=actor.as_record(),
             timestamp=now,
         )

@@ -8,8 +8,10 @@ from eventsourcing.domain import Aggregate
 
 from domain.audit import Audit, AuditProgramme
 from domain.case_review import CaseReview
+from domain.imported_file import ImportedFile
 from domain.indicator import Indicator
 from domain.learning_item import LearningItem
+from domain.reference import Claim
 from domain.reminder import Reminder
 
 AGGREGATES: tuple[type[Aggregate], ...] = (
@@ -19,6 +21,8 @@ AGGREGATES: tuple[type[Aggregate], ...] = (
     AuditProgramme,
     Indicator,
     Reminder,
+    Claim,
+    ImportedFile,
 )
 
 

@@ -563,6 +563,8 @@ class LearningItem(Aggregate):
         now: datetime,
         timezone: str = loop.DEFAULT_TIMEZONE,
     ) -> None:
+        if self.is_withdrawn:
+            raise RuleViolation("a withdrawn item cannot change")
         if not self.is_closed:
             raise RuleViolation("only a closed item can be reopened")
         on = step_date(command.on, now, timezone, after=[(self.closed_on, "it was closed")])
@@ -715,8 +717,7 @@ class LearningItem(Aggregate):
             )
 
     def _withdrawal_day(self, command: Withdraw, now: datetime, timezone: str) -> date:
-        today = loop.local_date(now, timezone)
-        return withdrawal.day(command.on, today, self.identified_on, "identification")
+        return withdrawal.day(command.on, now, timezone, self.identified_on, "identification")
 
     def _open_action(self, action_id: str) -> Action:
         action = self._action(action_id)

@@ -36,6 +36,8 @@ def _what(char: str) -> str:
 
 def single_line(value: str, field: str) -> str:
     """The text NFC-normalised; InvalidField naming `field` for a character it may not hold."""
+    if value.isascii() and value.isprintable():  # most text, already clean: no scan needed
+        return value
     text = unicodedata.normalize("NFC", value)
     for char in text:
         if _is_control(char) or char in _BIDI or char in _ZERO_WIDTH:
@@ -46,6 +48,8 @@ def single_line(value: str, field: str) -> str:
 def multi_line(value: str, field: str) -> str:
     """The text NFC-normalised with CR and CRLF as newline; InvalidField naming `field` for a
     control character other than tab and newline, or a bidirectional control."""
+    if value.isascii() and value.replace("\n", " ").replace("\t", " ").isprintable():
+        return value
     text = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n")
     for char in text:
         if (_is_control(char) and char not in _MULTI_LINE_KEEPS) or char in _BIDI:

@@ -3,8 +3,9 @@ reason it needs."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
+from domain.dates import step_date
 from domain.errors import InvalidField
 
 
@@ -14,13 +15,7 @@ def reason(value: str) -> str:
     return value.strip()
 
 
-def day(on: date | None, today: date, earliest: date, earliest_step: str) -> date:
-    """The day given (default `today`): never in the future, never before `earliest`."""
-    chosen = today if on is None else on
-    if chosen > today:
-        raise InvalidField("on", f"{chosen.isoformat()} is in the future (today is {today})")
-    if chosen < earliest:
-        raise InvalidField(
-            "on", f"{chosen.isoformat()} is before {earliest_step} ({earliest.isoformat()})"
-        )
-    return chosen
+def day(on: date | None, now: datetime, timezone: str, earliest: date, earliest_step: str) -> date:
+    """The day a withdrawal or correction happened (default today): the rule of every step's
+    day (`domain.dates.step_date`), never before the record's first date."""
+    return step_date(on, now, timezone, after=[(earliest, earliest_step)])

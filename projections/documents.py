@@ -209,12 +209,12 @@ def documents_as_at(
         .where(t.created_on <= end + day)
         .order_by(t.created_on, t.id)
     )
-    return _rebuilt(conn, table, position, conn.execute(query).all())
+    return _wholes(conn, table, position, conn.execute(query).all())
 
 
-def _rebuilt(conn: sa.Connection, table: sa.Table, position: int, rows: Sequence[Any]) -> list[Doc]:
-    """The documents of version rows (id, version, frame, delta, doc), each delta folded onto
-    its frame's whole version and the deltas before it (all recorded by `position`)."""
+def _wholes(conn: sa.Connection, table: sa.Table, position: int, rows: Sequence[Any]) -> list[Doc]:
+    """Each row's whole document: a delta row is rebuilt from its frame (rows of
+    (id, version, frame, delta, doc), as they stood at `position`)."""
     t = table.c
     frames = [(r.id, r.frame) for r in rows if r.delta]
     chains: dict[str, list[tuple[int, bool, Doc]]] = {}
@@ -271,7 +271,7 @@ def documents_at(
     )
     if ids is not None:
         query = query.where(t.id.in_(list(ids)))
-    return _rebuilt(conn, table, position, conn.execute(query).all())
+    return _wholes(conn, table, position, conn.execute(query).all())
 
 
 def row(doc: Doc, **columns: Any) -> dict[str, Any]:

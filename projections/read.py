@@ -166,6 +166,7 @@ def _clock_follow_up(row: Any) -> Doc:
         "target_id": row["name"],
         "subgroup": None,
         "item_title": row["case_reference"],
+        "item_reference": None,
         "due": row["due"],
         "description": row["label"],
         "owner": None,

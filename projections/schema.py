@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # Bump when a view's tables or folds change: a store built by another version is rebuilt at
 # start-up (read models are derived; the event log is never touched).
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 
 metadata = sa.MetaData()
 # Plain `json` on PostgreSQL too: no query looks inside a document, and `jsonb` costs a parse on

@@ -79,9 +79,16 @@ class ReminderSources:
             stream_id=doc["id"],
             subgroup=self.audit_subgroup,
             due=date.fromisoformat(doc["planned_for"]),
-            title=f"Audit: {doc['theme']}",
+            title=f"Audit {doc['reference']}: {doc['theme']}"
+            if doc.get("reference")
+            else f"Audit: {doc['theme']}",
             description=doc["kind"].replace("_", " "),
         )
+
+
+def _titled(reference: str | None, title: str) -> str:
+    """What a person reads a record by: its reference, then its title (ADR 0045)."""
+    return title if reference is None else f"{reference}: {title}"
 
 
 def _item_follow_up(row: Mapping[str, Any]) -> FollowUp:
@@ -91,7 +98,7 @@ def _item_follow_up(row: Mapping[str, Any]) -> FollowUp:
         stream_id=row["item_id"],
         subgroup=row["subgroup"],
         due=row["due"],
-        title=row["item_title"],
+        title=_titled(row.get("item_reference"), row["item_title"]),
         description=row["description"],
         owner_email=row["owner_email"],
     )

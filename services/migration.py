@@ -15,7 +15,7 @@ from typing import Any
 
 from eventsourcing.persistence import IntegrityError
 
-from domain import access
+from domain import access, reference
 from domain.action_plan import (
     CLOSE_COLUMNS,
     EVIDENCE_FIELD_COLUMNS,
@@ -32,9 +32,11 @@ from domain.errors import DomainError, InvalidField
 from domain.framework import Framework
 from domain.imported_file import ImportedFile
 from domain.learning_item import LearningItem
+from domain.reference import Numbering
 from services.change import Clock
 from services.errors import NotFound
 from services.event_log import EventLog
+from services.references import REFERENCE_RETRIES, References
 
 KIND = "action-plan"
 
@@ -77,8 +79,10 @@ class ActionPlans:
         importer = actor.importing(sha256)
         outcome = Outcome()
         now = self.clock()
+        numbering = References(self.log).batch_numbering(reference.ITEM, lambda day: day.year)
         for planned in plan:
-            item = _Decision(self.framework, importer, now, outcome.problems).item(planned)
+            decision = _Decision(self.framework, importer, now, outcome.problems, numbering)
+            item = decision.item(planned)
             if item is not None:
                 outcome.items.append(item)
                 outcome.references[planned.reference] = str(item.id)
@@ -87,33 +91,44 @@ class ActionPlans:
 
     def record(self, actor: Actor, plan: list[PlannedItem], sha256: str, file_name: str) -> Outcome:
         """Every item of the plan, or none (PlanRefused naming each problem)."""
-        outcome = self.check(actor, plan, sha256)
-        if outcome.problems:
-            raise PlanRefused(outcome.problems)
-        if outcome.previous is not None:
+        for _ in range(REFERENCE_RETRIES):
+            outcome = self.check(actor, plan, sha256)
+            if outcome.problems:
+                raise PlanRefused(outcome.problems)
+            if outcome.previous is not None:
+                return outcome
+            imported = ImportedFile.record(
+                KIND,
+                sha256,
+                file_name,
+                outcome.rows,
+                outcome.references,
+                actor=actor.importing(sha256),
+                now=self.clock(),
+            )
+            try:
+                outcome.position = self.log.record(imported, *outcome.items)
+            except IntegrityError:
+                # The same file, imported meanwhile by someone else (found by the next check);
+                # or a reference another writer took meanwhile (an item's id is its
+                # reference's): decided again with the next free numbers.
+                continue
             return outcome
-        imported = ImportedFile.record(
-            KIND,
-            sha256,
-            file_name,
-            outcome.rows,
-            outcome.references,
-            actor=actor.importing(sha256),
-            now=self.clock(),
-        )
-        try:
-            outcome.position = self.log.record(imported, *outcome.items)
-        except IntegrityError:  # the same file, imported meanwhile by someone else
-            return Outcome(previous=self.previous(sha256))
-        return outcome
+        raise IntegrityError("other writers took the plan's references at every attempt")
 
 
 class _Decision:
     """One planned item decided on a new aggregate; each refusal becomes a row's problem."""
 
     def __init__(
-        self, framework: Framework, actor: Actor, now: Any, problems: list[Problem]
+        self,
+        framework: Framework,
+        actor: Actor,
+        now: Any,
+        problems: list[Problem],
+        numbering: Numbering,
     ) -> None:
+        self.numbering = numbering
         self.framework = framework
         self.actor = actor
         self.now = now
@@ -133,7 +148,9 @@ class _Decision:
         found = self._try(
             planned.row,
             IDENTIFY_COLUMNS,
-            lambda: LearningItem.identify(self.framework, identify, actor=self.actor, now=self.now),
+            lambda: LearningItem.identify(
+                self.framework, identify, actor=self.actor, now=self.now, numbering=self.numbering
+            ),
         )
         if found is None:
             return None

@@ -37,6 +37,19 @@ class References:
 
         return next_reference
 
+    def batch_numbering(self, prefix: str, year_of: Callable[[date], int]) -> Numbering:
+        """Numbering for records decided together and saved in one transaction: the next free
+        number of each series, then the ones after it, in the order they are asked for."""
+        handed: dict[int, int] = {}
+
+        def next_reference(day: date) -> str:
+            year = year_of(day)
+            number = handed[year] + 1 if year in handed else self.next_number(prefix, year)
+            handed[year] = number
+            return str(Reference(prefix, year, number))
+
+        return next_reference
+
     def next_number(self, prefix: str, year: int) -> int:
         series = f"{prefix}-{year}"
         low = self._taken.get(series, 0)  # taken (or 0: none known)

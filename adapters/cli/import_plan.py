@@ -64,9 +64,11 @@ def action_plan(
         click.echo(outcome.rows)
 
 
-def importer(user: Actor | None, token: str | None) -> Actor:
+def importer(user: Actor | None, token: str | None, what: str = "import") -> Actor:
+    """The person importing: the user of the token given, or learnloop on behalf of the
+    operating-system user who runs the command."""
     if token and user is None:
         raise click.ClickException("the token names no user")
     if user is not None:
         return user
-    return system_actor(f"import by {getpass.getuser()}")
+    return system_actor(f"{what} by {getpass.getuser()}")

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 
 from adapters.bootstrap import bootstrap
 from adapters.handle import Clock, Learnloop, system_clock
-from adapters.http import problems
+from adapters.http import openapi, problems
 from adapters.http.edge import Edge
 from adapters.http.query import KnownQuery, PublicKnownQuery
 from adapters.http.routes import (
@@ -81,4 +81,5 @@ def create_app(
             routes.router, responses=problems.PROBLEM_RESPONSES, dependencies=[KnownQuery]
         )
     web.install(app, settings)  # the pages under / (ADR 0016)
+    openapi.install(app)  # the edge's headers, declared
     return app

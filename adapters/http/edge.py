@@ -21,6 +21,7 @@ from typing import Any
 
 import structlog
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from adapters.handle import Clock
@@ -29,6 +30,7 @@ from adapters.http.forwarded import Forwarded, parse_networks
 from adapters.http.methods import allowed
 from adapters.http.problems import problem
 from adapters.http.security_headers import SecurityHeaders
+from adapters.sessions import COOKIE
 from adapters.settings import Settings
 from domain.actor import Actor
 
@@ -141,7 +143,7 @@ class Edge:
             return
         actor: Actor | None = scope.get(ACTOR)
         if not scope["path"].startswith(UNLIMITED):
-            wait = self._spend(actor, client)
+            wait = self._spend(scope, actor, client)
             if wait > 0:
                 await _too_many(wait, "requests")(scope, receive, send)
                 return
@@ -201,9 +203,10 @@ class Edge:
     async def _render(
         self, scope: Scope, receive: Receive, send: Send, actor: Actor | None, client: str
     ) -> None:
-        """A report or export: `renders_per_minute` built per user (or address), and at most
+        """A report or export: `renders_per_minute` built per user (or page session, or
+        address), and at most
         `max_concurrent_renders` at once in this process (503 beyond: try again shortly)."""
-        key = f"u:{actor.id}" if actor else f"a:{client}"
+        key = f"u:{actor.id}" if actor else (_session_key(scope) or f"a:{client}")
         if self.renders is not None and (wait := self.renders.wait(key)) > 0:
             await _too_many(wait, "reports and exports")(scope, receive, send)
             return
@@ -235,10 +238,24 @@ class Edge:
         if len(self.known) > limits.MAX_BUCKETS:
             self.known.popitem(last=False)
 
-    def _spend(self, actor: Actor | None, client: str) -> float:
-        if actor is not None:
-            return self.users.take(actor.id) if self.users is not None else 0.0
+    def _spend(self, scope: Scope, actor: Actor | None, client: str) -> float:
+        """Per user; a page with a signed session cookie per session, as a user is (many
+        people may share one address); anyone else per address."""
+        key = f"u:{actor.id}" if actor is not None else _session_key(scope)
+        if key is not None:
+            return self.users.take(key) if self.users is not None else 0.0
         return self.anonymous.take(client) if self.anonymous is not None else 0.0
+
+
+def _session_key(scope: Scope) -> str | None:
+    if scope["path"].startswith("/api/"):
+        return None
+    cookie = next((v for n, v in scope["headers"] if n == b"cookie"), None)
+    if cookie is None or COOKIE.encode() not in cookie:
+        return None
+    value = cookie_parser(cookie.decode("latin-1")).get(COOKIE)
+    key = scope["app"].state.learnloop.web_sessions.signed_key(value)
+    return f"s:{key}" if key else None
 
 
 def _is_render(scope: Scope) -> bool:

@@ -68,14 +68,16 @@ def _documented(description: str) -> dict[str, Any]:
 
 # Every API operation may answer these, as RFC 9457 problem details (documented in OpenAPI).
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _documented("More than one Authorization header"),
     401: _documented("No token, or a token that is not recognised"),
     403: _documented("The role or subgroup may not do this"),
     404: _documented("No such resource"),
     409: _documented("A rule of the framework forbids the step"),
     412: _documented("If-Match names another version"),
+    408: _documented("The request body did not arrive in time"),
     413: _documented("The request body is too large"),
     422: _documented("Malformed input: `errors` names each field"),
-    429: _documented("Too many requests for this token: see Retry-After"),
+    429: _documented("Too many requests (per user, or per address): see Retry-After"),
 }
 
 

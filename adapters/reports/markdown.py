@@ -127,7 +127,7 @@ def _impact_item(item: dict) -> list[str]:
         for e in item.get("evidence") or []
     ]
     return [
-        f"#### {md(item.get('id'))}: {md(item.get('title'))}",
+        f"#### {md(item.get('reference') or item.get('id'))}: {md(item.get('title'))}",
         f"**The need** ({md(need)}): {md(item.get('description'))}",
         "**What was done**",
         "\n".join(done) or "- No actions recorded.",

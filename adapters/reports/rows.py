@@ -48,14 +48,14 @@ class Rows:
 
     def override_rows(self, g: dict) -> list[tuple[Any, ...]]:
         return [
-            (r.get("item_id"), r.get("title"), r.get("reason"))
+            (r.get("reference") or r.get("item_id"), r.get("title"), r.get("reason"))
             for r in g.get("override_reasons") or []
         ]
 
     def progress_rows(self) -> list[tuple[Any, ...]]:
         return [
             (
-                i.get("id"),
+                i.get("reference") or i.get("id"),
                 i.get("title"),
                 self.subgroup_name(i.get("subgroup")),
                 f.humanise(i.get("stage")),

@@ -58,7 +58,10 @@ def write_csv(table: Table) -> bytes:
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([neutralised(c) for c in table.columns])
-    writer.writerows([_csv_cell(c) for c in row] for row in table.rows)
+    writer.writerows(
+        [c if type(c) is str and not c.startswith(TRIGGERS) else _csv_cell(c) for c in row]
+        for row in table.rows
+    )
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

@@ -21,7 +21,6 @@ class CorrectReviewStep(Command):
     reason: str
     happened_on: date | None = None
     criteria: AssessCriteria | None = None
-    on: date | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -34,4 +33,3 @@ class CorrectAudit(Command):
     planned_for: date | None = None
     agency: str | None = None
     override_reason: str | None = None  # a case audit moved into a year that has its four
-    on: date | None = None

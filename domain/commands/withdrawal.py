@@ -5,7 +5,6 @@ reminders. One command per part withdrawn; `on` is the day it was withdrawn (def
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 from domain.commands.base import Command
 
@@ -15,7 +14,6 @@ class Withdraw(Command):
     """Withdraws a whole learning item, case review or audit."""
 
     reason: str
-    on: date | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -42,13 +42,18 @@ def learning(
     and the state it ended in (stages, RAG, overdue, little progress) from `items_at_end`
     (as the log stood at the year's end; default `items`)."""
     at_end = items if items_at_end is None else items_at_end
+    withdrawn = Counter(d["subgroup"] for d in items if period.holds(_withdrawn_on(d)))
+    items, at_end = _standing(items), _standing(at_end)
     subgroups = [
-        _subgroup(
-            s,
-            [d for d in items if d["subgroup"] == s.slug],
-            period,
-            [d for d in at_end if d["subgroup"] == s.slug],
-        )
+        {
+            **_subgroup(
+                s,
+                [d for d in items if d["subgroup"] == s.slug],
+                period,
+                [d for d in at_end if d["subgroup"] == s.slug],
+            ),
+            "withdrawn": withdrawn[s.slug],
+        }
         for s in framework.subgroups
     ]
     totals = {
@@ -58,6 +63,7 @@ def learning(
             "measures_defined",
             "closed_with_evidence",
             "closed_by_override",
+            "withdrawn",
         )
     }
     totals |= {
@@ -117,12 +123,36 @@ def _subgroup(
         "closed_with_evidence": len(closed) - len(overrides),
         "closed_by_override": len(overrides),
         "override_reasons": [
-            {"item_id": d["id"], "title": d["title"], "reason": d["closure"]["override_reason"]}
+            {
+                "item_id": d["id"],
+                "reference": d.get("reference"),
+                "title": d["title"],
+                "reason": d["closure"]["override_reason"],
+            }
             for d in overrides
         ],
         "loop": _reached(at_end),
         "stages": {stage: sum(d["stage"] == stage for d in at_end) for stage in loop.STAGES},
     }
+
+
+def _withdrawn_on(doc: Doc) -> date | None:
+    withdrawal = doc.get("withdrawal")
+    return date.fromisoformat(withdrawal["on"]) if withdrawal else None
+
+
+def _standing(docs: list[Doc]) -> list[Doc]:
+    """The records not withdrawn, each without its withdrawn actions and measures: what the
+    report counts (ADR 0046; withdrawals are counted as such)."""
+    return [
+        {
+            **d,
+            "actions": [a for a in d.get("actions", []) if not a.get("withdrawn")],
+            "measures": [m for m in d.get("measures", []) if not m.get("withdrawn")],
+        }
+        for d in docs
+        if not d.get("withdrawn")
+    ]
 
 
 def _on(period: Period, fact: Doc, on: str, at: str) -> date | None:
@@ -187,6 +217,7 @@ def _impact_item(doc: Doc, subgroup: Subgroup) -> dict[str, Any]:
     kinds = {o.slug: o.label for o in subgroup.measures_of_effectiveness}
     return {
         "id": doc["id"],
+        "reference": doc.get("reference"),
         "title": doc["title"],
         "description": doc["description"],
         "source": {
@@ -234,6 +265,7 @@ def _little_progress(items: list[Doc], period: Period) -> list[dict[str, Any]]:
             result.append(
                 {
                     "id": doc["id"],
+                    "reference": doc.get("reference"),
                     "title": doc["title"],
                     "subgroup": doc["subgroup"],
                     "stage": doc["stage"],
@@ -253,6 +285,9 @@ def case_reviews(reviews: list[Doc], at_end: list[Doc], period: Period) -> dict[
             value = value.get(key) if isinstance(value, dict) else None
         return date.fromisoformat(value) if value else None
 
+    withdrawn = sum(period.holds(on(r, "withdrawal", "on")) for r in reviews)
+    reviews = [r for r in reviews if not r.get("withdrawn")]
+    at_end = [r for r in at_end if not r.get("withdrawn")]
     decided = [r for r in reviews if period.holds(on(r, "decision", "decided_on"))]
     clocks = [c for r in reviews for c in r.get("clocks", []) if period.holds(on(c, "due"))]
     met = sum(c["met_on"] is not None and c["met_on"] <= c["due"] for c in clocks)
@@ -263,6 +298,7 @@ def case_reviews(reviews: list[Doc], at_end: list[Doc], period: Period) -> dict[
         "notified": sum(period.holds(on(r, "notified_on")) for r in reviews),
         "decided": len(decided),
         "published": sum(period.holds(on(r, "publication", "published_on")) for r in reviews),
+        "withdrawn": withdrawn,
         "departures": [
             {
                 "case_reference": r["case_reference"],
@@ -276,6 +312,7 @@ def case_reviews(reviews: list[Doc], at_end: list[Doc], period: Period) -> dict[
         "clocks": {"met": met, "missed": len(clocks) - met - running, "running": running},
         "reviews": [
             {
+                "reference": r.get("reference"),
                 "case_reference": r["case_reference"],
                 "status": r["status"],
                 "review_type": (r["decision"] or {}).get("review_type"),
@@ -292,8 +329,12 @@ def audits(
     docs: list[Doc], at_end: list[Doc], framework: Framework, year: int, period: Period
 ) -> dict[str, Any]:
     """Figures by the dates recorded (however late); the list as it stood at the year's end."""
+    withdrawn = sum(a["reporting_year"] == year and bool(a.get("withdrawn")) for a in docs)
+    docs = [a for a in docs if not a.get("withdrawn")]
+    at_end = [a for a in at_end if not a.get("withdrawn")]
     in_year = [a for a in docs if a["reporting_year"] == year]
     return {
+        "withdrawn": withdrawn,
         "multi_agency_case_audits": sum(a["kind"] == "multi_agency_case_audit" for a in in_year),
         "limit": framework.audits.multi_agency_case_audits_per_year if framework.audits else 0,
         "completed": sum(
@@ -304,6 +345,7 @@ def audits(
         "by_kind": dict(Counter(a["kind"] for a in in_year)),
         "audits": [
             {
+                "reference": a.get("reference"),
                 "kind": a["kind"],
                 "theme": a["theme"],
                 "planned_for": a["planned_for"],

@@ -69,7 +69,8 @@ def _finding_recorded(event: Any, doc: Doc | None, data: Data) -> Doc:
 @_change.register(Audit.Completed)
 def _completed(event: Any, doc: Doc | None, data: Data) -> Doc:
     assert doc is not None
-    return {**doc, "completion": data, "status": "completed"}
+    completion = {**data, "recorded_at": jsonable(event.timestamp)}
+    return {**doc, "completion": completion, "status": "completed"}
 
 
 @_change.register(Audit.Withdrawn)

@@ -74,6 +74,7 @@ def evolve(doc: Doc | None, event: Any, timezone: str) -> Doc:
             "milestones": {},
             "learning_items": [],
             "steps": {"notified": data["notified_on"]},
+            "steps_recorded_at": {"notified": jsonable(event.timestamp)},
             "created_at": jsonable(event.timestamp),
             "reference": data.get("reference"),
             "withdrawn": False,
@@ -82,8 +83,15 @@ def evolve(doc: Doc | None, event: Any, timezone: str) -> Doc:
         }
     else:
         assert doc is not None, f"{event_type(event)} before Notified"
-        doc = {**doc, "steps": dict(doc["steps"])}
+        before = doc["steps"]
+        doc = {**doc, "steps": dict(before)}
         _change(event, doc, data, on)
+        # each step's day beside the time it was recorded (ADR 0040)
+        recorded = dict(doc.get("steps_recorded_at") or {})
+        for step, day in doc["steps"].items():
+            if before.get(step) != day or step not in recorded:
+                recorded[step] = jsonable(event.timestamp)
+        doc["steps_recorded_at"] = recorded
     doc["version"] = event.originator_version
     doc["updated_at"] = jsonable(event.timestamp)
     doc["status"] = _status(doc)

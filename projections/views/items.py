@@ -43,6 +43,7 @@ follow_ups = sa.Table(
     sa.Column("item_id", sa.String(36), nullable=False, index=True),
     sa.Column("subgroup", sa.String(64), nullable=False),
     sa.Column("item_title", sa.Text, nullable=False),
+    sa.Column("item_reference", sa.String(32)),
     sa.Column("kind", sa.String(16), nullable=False),
     sa.Column("due", sa.Date, nullable=False, index=True),
     sa.Column("description", sa.Text, nullable=False),
@@ -255,7 +256,12 @@ def follow_up_rows(doc: Doc) -> list[dict[str, Any]]:
     evidence is `met`, neither withdrawn; nothing on a closed or withdrawn item."""
     if doc["closed_at"] is not None or doc.get("withdrawn"):
         return []
-    common = {"item_id": doc["id"], "subgroup": doc["subgroup"], "item_title": doc["title"]}
+    common = {
+        "item_id": doc["id"],
+        "subgroup": doc["subgroup"],
+        "item_title": doc["title"],
+        "item_reference": doc.get("reference"),
+    }
     actions = [
         {
             **common,
@@ -360,6 +366,8 @@ def listed(
         query = query.where(items.c.subgroup.not_in(list(hidden_subgroups)))
     if stage is not None:
         query = query.where(items.c.stage == stage)
+    else:  # a withdrawn item is listed only when asked for (`stage=withdrawn`)
+        query = query.where(items.c.stage != loop.WITHDRAWN)
     if overdue:
         late = sa.select(follow_ups.c.item_id).where(follow_ups.c.due < today)
         query = query.where(items.c.id.in_(late))

@@ -206,7 +206,7 @@ def arrange_review_and_audit(site: Any, item_id: str) -> tuple[str, str]:
     review = ll.case_reviews.notify(
         manager,
         NotifyReview(
-            case_reference="CR/2026-014",
+            case_reference=f"CR/2026-{item_id[:8].upper()}",  # once per run of the flow
             notified_on=today,
             notifying_agency="thames-valley-police",
             summary="Serious injury to an infant",

@@ -375,6 +375,10 @@ CASES: dict[tuple[str, str], list[Case]] = {
     ],
     ("GET", "/api/v1/audit-trail"): [Case(READ)],
     ("GET", "/api/v1/follow-ups"): [Case(READ)],
+    ("GET", "/api/v1/exports/{kind}"): [
+        Case(READ, path=lambda w: {"kind": "action-plan"}, query=lambda w: {"format": "csv"}),
+        Case(READ, path=lambda w: {"kind": "audit-trail"}, label="the audit trail"),
+    ],
     ("GET", "/api/v1/integrity/digest"): [Case(READ)],
     ("GET", "/api/v1/reminders"): [Case(READ)],
     ("GET", "/api/v1/subgroups/{slug}/calendar.ics"): [

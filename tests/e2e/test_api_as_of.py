@@ -110,3 +110,16 @@ def test_an_item_as_it_stood_and_a_bad_timestamp(client, clock, api, inspector):
     for path in (url, f"{BASE}/subgroups/serious-case-review/loop", f"{BASE}/follow-ups"):
         bad = client.get(path, params={"as_of": "yesterday"}, headers=as_(inspector))
         assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "as_of"
+
+
+def test_an_item_as_it_stood_several_versions_in(client, clock, api, inspector):
+    """Versions after the first are stored as changes (ADR 0010's frames): as_of rebuilds them."""
+    item = api.create_item()
+    action = api.add_action(item["id"], due="2026-05-10")
+    api.update(item["id"], action["id"], "at_risk")
+    at_risk = later(clock, hours=1)
+    api.update(item["id"], action["id"], "complete")
+    url = f"{ITEMS}/{item['id']}"
+    then = client.get(url, params={"as_of": at_risk}, headers=as_(inspector)).json()
+    assert (then["version"], then["actions"][0]["status"], then["rag"]) == (3, "at_risk", "amber")
+    assert then["title"] == item["title"]

@@ -105,7 +105,8 @@ def test_an_all_day_event_per_open_action_and_measure_review(api, feed, clock) -
     assert str(action["summary"]) == "Action due: Agree a neglect information-sharing protocol"
     description = str(action["description"])
     assert "Agencies missed the signs of neglect" in description
-    assert f"/api/v1/learning-items/{item['id']}" in description
+    assert f"/api/v1/learning-items/{item['reference']}" in description  # ADR 0045
+    assert f"Learning item: {item['reference']}: " in description
     assert "green" in _categories(action)
     assert "amber" in _categories(events[f"{second['id']}@learnloop"])
 

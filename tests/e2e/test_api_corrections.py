@@ -67,6 +67,10 @@ def test_a_withdrawn_item_keeps_its_history_and_leaves_the_board_and_follow_ups(
     follow = client.get(f"{BASE}/follow-ups", params={"within_days": 400}, headers=auth(chair))
     assert item["id"] not in {f["item_id"] for f in follow.json()["follow_ups"]}
     assert [e["type"] for e in api.history(item["id"])][-1] == "Withdrawn"
+    listed = client.get(ITEMS, headers=auth(chair)).json()["items"]
+    assert item["id"] not in {i["id"] for i in listed}
+    asked = client.get(ITEMS, params={"stage": "withdrawn"}, headers=auth(chair))
+    assert [i["id"] for i in asked.json()["items"]] == [item["id"]]
     again = client.post(
         f"{ITEMS}/{item['id']}/withdraw", json={"reason": "again"}, headers=auth(chair)
     )
@@ -77,6 +81,28 @@ def test_a_withdrawn_item_keeps_its_history_and_leaves_the_board_and_follow_ups(
         headers=auth(contributor),
     )
     problem(changed, 409, "withdrawn")
+
+
+def test_follow_ups_and_the_calendar_name_the_reference_and_leave_a_withdrawn_action(
+    api, client, contributor
+) -> None:
+    item = api.create_item()
+    kept = api.add_action(item["id"])
+    gone = api.add_action(item["id"], description="Entered twice")
+    client.post(
+        f"{ITEMS}/{item['id']}/actions/{gone['id']}/withdraw",
+        json={"reason": "Entered twice"},
+        headers=auth(contributor),
+    )
+    follow = client.get(
+        f"{BASE}/follow-ups", params={"within_days": 400}, headers=auth(contributor)
+    )
+    rows = [f for f in follow.json()["follow_ups"] if f["item_id"] == item["id"]]
+    assert [(f["target_id"], f["item_reference"]) for f in rows] == [(kept["id"], "LL-2026-0001")]
+    feed = client.get(
+        f"{BASE}/subgroups/serious-case-review/calendar.ics", headers=auth(contributor)
+    ).text
+    assert f"{kept['id']}@learnloop" in feed and f"{gone['id']}@learnloop" not in feed
 
 
 def test_a_withdrawal_names_its_reason_and_no_day_to_come(api, client, chair) -> None:

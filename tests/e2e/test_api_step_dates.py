@@ -4,7 +4,7 @@ the time it was recorded. Text is clean (issue 12 item 8). The clock reads 1 May
 
 from __future__ import annotations
 
-from tests.e2e.conftest import ITEMS, as_
+from tests.e2e.conftest import BASE, ITEMS, as_
 
 
 def test_a_plan_typed_up_late_keeps_its_dates(client, api, inspector):
@@ -67,3 +67,31 @@ def test_a_description_keeps_its_lines_and_is_nfc_normalised(api):
     shown = api.get(item["id"])
     assert shown["title"] == "Caf\u00e9 meetings"
     assert shown["description"] == "One\nTwo\tthree"
+
+
+def test_a_review_shows_each_steps_day_beside_the_time_it_was_recorded(
+    client, business_manager, inspector
+):
+    body = {
+        "case_reference": "CR/2026-031",
+        "notified_on": "2026-03-02",
+        "notifying_agency": "thames-valley-police",
+        "summary": "Serious injury",
+    }
+    review = client.post(f"{BASE}/case-reviews", json=body, headers=as_(business_manager)).json()
+    facts = {
+        "abuse_or_neglect_known_or_suspected": True,
+        "child_died": False,
+        "child_seriously_harmed": True,
+        "concern_about_joint_working": True,
+        "died_in_custody_or_detained": False,
+        "on": "2026-03-04",
+    }
+    path = f"{BASE}/case-reviews/{review['id']}"
+    assert client.post(f"{path}/criteria", json=facts, headers=as_(business_manager)).is_success
+    decision = {"review_type": "serious_case_review", "rationale": "5(2)", "on": "2026-03-20"}
+    assert client.post(f"{path}/decision", json=decision, headers=as_(business_manager)).is_success
+    shown = client.get(path, headers=as_(inspector)).json()
+    assert shown["steps"]["decided"] == "2026-03-20"
+    assert shown["steps_recorded_at"]["decided"].startswith("2026-05-01T")
+    assert {c["name"]: c["met_on"] for c in shown["clocks"]}["scr_decision"] == "2026-03-20"

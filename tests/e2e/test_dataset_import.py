@@ -233,3 +233,21 @@ def test_a_file_that_cannot_be_read_is_refused(ll, run, tmp_path, name, content,
     result = run(path)
     assert result.exit_code == 1
     assert problem in result.output
+
+
+def test_the_values_name_the_importer_and_the_files_sha256(ll, database_url, tmp_path):
+    import hashlib
+
+    bm = ll.users.add("Di Importer", "business_manager", [], set())
+    path = csv_file(tmp_path, f"CP-01,2026-Q1,{POLICE},38,,,")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    before = recorded(ll)
+    args = ["dataset", "import", str(path), "--database-url", database_url, "--token", bm.token]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    events = [
+        ll.log.mapper.to_domain_event(n)
+        for n in ll.log.recorder.select_notifications(before + 1, 100)
+    ]
+    assert events
+    assert {(e.actor["id"], e.actor["file_sha256"]) for e in events} == {(bm.actor.id, digest)}

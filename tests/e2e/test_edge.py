@@ -345,3 +345,28 @@ def test_at_most_n_renders_run_at_once() -> None:
         assert sorted(statuses) == [200, 200, 503]
 
     anyio.run(main)
+
+
+def test_signed_in_pages_are_limited_per_session_not_per_address(
+    edge: Any, contributor: str, business_manager: str
+) -> None:
+    """Two people behind one address: each signed-in session has a bucket of its own."""
+    first, second = edge(ELSEWHERE), edge(ELSEWHERE)
+    for client, token in ((first, contributor), (second, business_manager)):
+        page = client.get("/sign-in")
+        csrf = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+        data = {"csrf_token": csrf, "token": token, "next": "/"}
+        assert client.post("/sign-in", data=data, follow_redirects=False).status_code == 303
+    for _ in range(6):  # past the address's anonymous limit of 4: the user limit of 6 counts
+        assert first.get("/").status_code == 200
+    assert first.get("/").status_code == 429
+    assert second.get("/").status_code == 200
+
+
+def test_the_openapi_document_declares_the_edges_headers_and_answers(edge: Any) -> None:
+    document = edge(ELSEWHERE).get("/openapi.json").json()
+    create = document["paths"]["/api/v1/learning-items"]["post"]
+    headers = {p["name"] for p in create["parameters"] if p["in"] == "header"}
+    assert {"Idempotency-Key", "If-Match"} <= headers
+    assert {"400", "401", "408", "413", "422", "429"} <= set(create["responses"])
+    assert "X-Request-ID" in create["responses"]["201"]["headers"]

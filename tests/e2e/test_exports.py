@@ -28,6 +28,12 @@ HOSTILE = '=HYPERLINK("https://example.org","click")'
 
 
 @pytest.fixture
+def settings(api_database_url: str) -> Settings:
+    """Without the per-user limit on reports and exports: these tests ask for many."""
+    return Settings(database_url=api_database_url, renders_per_minute=0)
+
+
+@pytest.fixture
 def plan(learnloop, client, business_manager) -> dict[str, Any]:
     """The 64-row migration plan imported, and one item whose text a spreadsheet would run."""
     plans = ActionPlans(learnloop.log, learnloop.framework, learnloop.clock)

@@ -72,12 +72,25 @@ def items(ll) -> list[dict[str, Any]]:
     return ll.read_models.items(ll.learning.today())
 
 
+def _numbered(docs):
+    """Each item with its number in its year, in the order the items were created."""
+    seen: dict[str, int] = {}
+    for doc in docs:
+        year = doc["identified_on"][:4]
+        seen[year] = seen.get(year, 0) + 1
+        yield seen[year], doc
+
+
 def test_a_plan_records_every_row_with_its_own_dates(ll, run, tmp_path):
     path = csv_file(tmp_path, GOOD)
     result = run(path)
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[-1] == "3"
     found = {d["title"]: d for d in items(ll)}
+    # each item numbered in its year as it is decided, in the file's order (ADR 0045)
+    assert sorted(d["reference"] for d in found.values()) == sorted(
+        {f"LL-{d['identified_on'][:4]}-{n:04d}" for n, d in _numbered(items(ll))}
+    )
     escalation = found["Escalation between agencies"]
     assert escalation["subgroup"] == SCR
     assert escalation["identified_on"] == "2025-05-10"

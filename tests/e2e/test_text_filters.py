@@ -23,11 +23,24 @@ def test_the_audit_trail_refuses_control_characters(
     assert [e["field"] for e in response.json()["errors"]] == [name]
 
 
+@pytest.mark.parametrize("name", ["type", "actor"])
+def test_the_audit_trail_export_refuses_control_characters(
+    client: TestClient, inspector: str, name: str
+) -> None:
+    response = client.get(
+        "/api/v1/exports/audit-trail",
+        params={"format": "csv", name: "a\x00b"},
+        headers={"Authorization": f"Bearer {inspector}"},
+    )
+    assert response.status_code == 422, response.text
+    assert [e["field"] for e in response.json()["errors"]] == [name]
+
+
 def test_ordinary_filters_still_work(client: TestClient, inspector: str, api: Any) -> None:
     api.create_item()
     headers = {"Authorization": f"Bearer {inspector}"}
     found = client.get(
-        TRAIL, params={"type": "Created", "subgroup": "serious-case-review"}, headers=headers
+        TRAIL, params={"type": "Identified", "subgroup": "serious-case-review"}, headers=headers
     )
     assert found.status_code == 200, found.text
 

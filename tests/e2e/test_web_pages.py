@@ -250,6 +250,7 @@ def test_an_inspector_sees_no_write_form_and_a_forged_post_is_refused(
     html = pages.client.get(page).text
     assert html.count('method="post"') == 1  # signing out only
     assert "Timeline" in html
+    assert "On 1 May 2026, recorded 1 May 2026 at" in html  # each step's day and its recording
     forged = {"csrf_token": csrf_of(html), "form_id": "0" * 32, "status": "complete"}
     action = f"{page}/actions/{item['actions'][0]['id']}/progress"
     response = pages.client.post(action, data=forged)
@@ -384,3 +385,20 @@ def test_the_annual_report_downloads_as_markdown(pages: Pages, inspector: str) -
     assert response.headers["content-type"].startswith("text/markdown")
     assert "attachment" in response.headers["content-disposition"]
     assert pages.client.get("/reports/annual.exe", params={"year": "2026"}).status_code == 404
+
+
+def test_pages_show_references_and_a_withdrawal(
+    pages: Pages, client: TestClient, chair: str, item: dict[str, Any]
+) -> None:
+    """People read references, not ids (ADR 0045), and see that a record was withdrawn."""
+    pages.sign_in(chair)
+    page = pages.client.get(f"/items/{item['id']}").text
+    assert item["reference"] in page and "Withdrawn" not in page
+    withdrawn = client.post(
+        f"/api/v1/learning-items/{item['reference']}/withdraw",
+        json={"reason": "A duplicate item"},
+        headers={"Authorization": f"Bearer {chair}"},
+    )
+    assert withdrawn.status_code == 200, withdrawn.text
+    page = pages.client.get(f"/items/{item['id']}").text
+    assert "Withdrawn" in page and "A duplicate item" in page

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
+from unittest.mock import ANY
 from uuid import UUID
 
 import pytest
@@ -417,6 +418,7 @@ def empty_subgroup_figures() -> dict[str, Any]:
         "evidence": {"met": 0, "partly_met": 0, "not_met": 0},
         "closed_with_evidence": 0,
         "closed_by_override": 0,
+        "withdrawn": 0,
         "override_reasons": [],
         "loop": {"identification": 0, "improvement": 0, "effectiveness": 0, "closed": 0},
         "stages": {"identification": 0, "improvement": 0, "effectiveness": 0, "closed": 0},
@@ -452,6 +454,7 @@ def test_the_known_year_gives_every_figure(ll: Learnloop, known: KnownYear) -> N
         "measures_defined": 5,  # N1 N2 N3 P4 N7 (N4's came after the year)
         "closed_with_evidence": 3,  # N1, P4, N7 (P3 closed in March 2026, N4 in May 2027)
         "closed_by_override": 1,  # N2
+        "withdrawn": 0,
         "actions_chosen": 8,  # N1 x2, N2, N3 x2, N7, N4, N6
         "actions_completed": 5,  # N1 x2, N2, P4, N7 (N4's was completed in April 2027)
         "actions_overdue": 1,  # P1's, due 31 January 2026 and never completed
@@ -485,9 +488,11 @@ def test_the_known_year_gives_every_figure(ll: Learnloop, known: KnownYear) -> N
         "evidence": {"met": 1, "partly_met": 1, "not_met": 1},
         "closed_with_evidence": 1,
         "closed_by_override": 1,
+        "withdrawn": 0,
         "override_reasons": [
             {
                 "item_id": i["N2"],
+                "reference": ANY,
                 "title": "Learning from a national review",
                 "reason": OVERRIDE_REASON,
             }
@@ -578,6 +583,7 @@ def test_the_known_year_gives_every_figure(ll: Learnloop, known: KnownYear) -> N
             "items": [
                 {
                     "id": i["P4"],
+                    "reference": ANY,
                     "title": "JSNA shows late early help",
                     "description": "The need: jsna shows late early help",
                     "source": {
@@ -599,6 +605,7 @@ def test_the_known_year_gives_every_figure(ll: Learnloop, known: KnownYear) -> N
                 },
                 {
                     "id": i["N7"],
+                    "reference": ANY,
                     "title": "JSNA: rising self-harm",
                     "description": "The need: jsna: rising self-harm",
                     "source": {
@@ -626,6 +633,7 @@ def test_the_known_year_gives_every_figure(ll: Learnloop, known: KnownYear) -> N
             "items": [
                 {
                     "id": i["N1"],
+                    "reference": ANY,
                     "title": "Neglect signs missed",
                     "description": "The need: neglect signs missed",
                     "source": {
@@ -670,6 +678,7 @@ def test_the_known_year_gives_every_figure(ll: Learnloop, known: KnownYear) -> N
     assert report["little_progress"] == [
         {
             "id": i["P1"],
+            "reference": ANY,
             "title": "Old overdue escalation need",
             "subgroup": SCR,
             "stage": "improvement",
@@ -678,6 +687,7 @@ def test_the_known_year_gives_every_figure(ll: Learnloop, known: KnownYear) -> N
         },
         {
             "id": i["P2"],
+            "reference": ANY,
             "title": "Old need with no means",
             "subgroup": TRAINING,
             "stage": "identification",
@@ -686,6 +696,7 @@ def test_the_known_year_gives_every_figure(ll: Learnloop, known: KnownYear) -> N
         },
         {
             "id": i["N3"],
+            "reference": ANY,
             "title": "Escalation between health and social care",
             "subgroup": SCR,
             "stage": "improvement",
@@ -694,6 +705,7 @@ def test_the_known_year_gives_every_figure(ll: Learnloop, known: KnownYear) -> N
         },
         {
             "id": i["N8"],
+            "reference": ANY,
             "title": "Chronologies are missing",
             "subgroup": ME,
             "stage": "identification",
@@ -702,6 +714,7 @@ def test_the_known_year_gives_every_figure(ll: Learnloop, known: KnownYear) -> N
         },
         {
             "id": i["N5"],
+            "reference": ANY,
             "title": "New statutory guidance",
             "subgroup": TRAINING,
             "stage": "identification",
@@ -720,6 +733,7 @@ def test_the_known_year_gives_every_figure(ll: Learnloop, known: KnownYear) -> N
         "notified": 3,  # R1, R2, R3 (R0b was notified in March 2026)
         "decided": 3,  # R0b (10 April 2026), R1, R2
         "published": 1,  # R1 (R2 was published in April 2027)
+        "withdrawn": 0,
         "departures": [
             {
                 "case_reference": "CR-2026/001",
@@ -731,6 +745,7 @@ def test_the_known_year_gives_every_figure(ll: Learnloop, known: KnownYear) -> N
         "clocks": {"met": 5, "missed": 2, "running": 1},
         "reviews": [
             {
+                "reference": ANY,
                 "case_reference": "CR-2025/010",
                 "status": "closed",
                 "review_type": "no_review",
@@ -739,6 +754,7 @@ def test_the_known_year_gives_every_figure(ll: Learnloop, known: KnownYear) -> N
                 "learning_items": 0,
             },
             {
+                "reference": ANY,
                 "case_reference": "CR-2026/001",
                 "status": "published",
                 "review_type": "learning_review",
@@ -747,6 +763,7 @@ def test_the_known_year_gives_every_figure(ll: Learnloop, known: KnownYear) -> N
                 "learning_items": 1,
             },
             {
+                "reference": ANY,
                 "case_reference": "CR-2026/002",
                 "status": "response_agreed",  # at the year's end (published in April 2027)
                 "review_type": "serious_case_review",
@@ -755,6 +772,7 @@ def test_the_known_year_gives_every_figure(ll: Learnloop, known: KnownYear) -> N
                 "learning_items": 0,
             },
             {
+                "reference": ANY,
                 "case_reference": "CR-2027/003",
                 "status": "notified",
                 "review_type": None,
@@ -773,6 +791,7 @@ def test_the_known_year_gives_every_figure(ll: Learnloop, known: KnownYear) -> N
     assert audits["by_kind"] == {MACA: 3, BESPOKE: 1}  # S1 is planned for 2027/28
     assert sorted(audits["audits"], key=lambda x: x["planned_for"]) == [
         {
+            "reference": ANY,
             "kind": MACA,
             "theme": "Neglect",
             "planned_for": "2026-06-01",
@@ -780,6 +799,7 @@ def test_the_known_year_gives_every_figure(ll: Learnloop, known: KnownYear) -> N
             "findings": 1,
         },
         {
+            "reference": ANY,
             "kind": MACA,
             "theme": "Domestic abuse",
             "planned_for": "2026-09-01",
@@ -787,6 +807,7 @@ def test_the_known_year_gives_every_figure(ll: Learnloop, known: KnownYear) -> N
             "findings": 0,
         },
         {
+            "reference": ANY,
             "kind": BESPOKE,
             "theme": "Answering CR-2026/001",
             "planned_for": "2026-11-01",
@@ -794,6 +815,7 @@ def test_the_known_year_gives_every_figure(ll: Learnloop, known: KnownYear) -> N
             "findings": 0,
         },
         {
+            "reference": ANY,
             "kind": MACA,
             "theme": "Exploitation",
             "planned_for": "2027-01-15",
@@ -821,6 +843,7 @@ def test_the_year_before_shows_only_its_own_figures(ll: Learnloop, known: KnownY
         "measures_defined": 1,  # P3's
         "closed_with_evidence": 1,  # P3
         "closed_by_override": 0,
+        "withdrawn": 0,
         "actions_chosen": 3,  # P1, P3, P4
         "actions_completed": 1,  # P3's (P4's was completed in June 2026)
         "actions_overdue": 1,  # P1's, due 31 January 2026
@@ -972,6 +995,7 @@ def test_a_year_with_no_data_is_an_honest_empty_report_in_every_format(
         "measures_defined": 0,
         "closed_with_evidence": 0,
         "closed_by_override": 0,
+        "withdrawn": 0,
         "actions_chosen": 0,
         "actions_completed": 0,
         "actions_overdue": 0,
@@ -984,6 +1008,7 @@ def test_a_year_with_no_data_is_an_honest_empty_report_in_every_format(
     assert report["little_progress"] == []
     assert report["case_reviews"] == {
         "notified": 0,
+        "withdrawn": 0,
         "decided": 0,
         "published": 0,
         "departures": [],
@@ -991,6 +1016,7 @@ def test_a_year_with_no_data_is_an_honest_empty_report_in_every_format(
         "reviews": [],
     }
     assert report["audits"] == {
+        "withdrawn": 0,
         "multi_agency_case_audits": 0,
         "limit": 4,
         "completed": 0,

@@ -604,9 +604,11 @@ def test_concurrent_commands_each_read_their_own_writes(ll, actors, view_rows, e
     for t in threads:
         t.join(timeout=60)
     assert errors == []
-    count = event_count(ll)
-    assert count == 4 * 3 * 2
+    # Gaps and all: on PostgreSQL a writer that lost a race for the next reference rolled back,
+    # and sequence numbers are not reused.
+    recorded = [n.id for n in ll.log.recorder.select_notifications(start=1, limit=10_000)]
+    assert len(recorded) == 4 * 3 * 2
     rows = view_rows(ll.store.engine)
-    assert [r["position"] for r in rows["view_audit_trail"]] == list(range(1, count + 1))
-    assert ll.projector.rebuild() == count
+    assert [r["position"] for r in rows["view_audit_trail"]] == recorded
+    assert ll.projector.rebuild() == event_count(ll) == recorded[-1]
     assert view_rows(ll.store.engine) == rows

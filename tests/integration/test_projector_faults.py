@@ -81,8 +81,9 @@ def record_backlog(ll: Learnloop, actor: Any, clock: Any, items: int) -> int:
                 reference=None,
             ),
         )
-        if n % 2:
-            ll.learning.close_item(item, actor, CloseItem(summary="done", override_reason=None))
+        if n % 2:  # an item whose action is still open closes by the business manager's override
+            override = None if n % 3 else "its action is moot"
+            ll.learning.close_item(item, actor, CloseItem(summary="done", override_reason=override))
     return ll.log.recorder.max_notification_id() or 0
 
 
@@ -321,6 +322,7 @@ CHILD = textwrap.dedent(
     from datetime import UTC, datetime
     from adapters.bootstrap import bootstrap
     from adapters.settings import Settings
+    from domain.commands.learning_item import ChooseMeans, IdentifyNeed, ReportProgress
     from projections.views.audit_trail import AuditTrailView
 
     url, items = sys.argv[1], int(sys.argv[2])
@@ -330,12 +332,14 @@ CHILD = textwrap.dedent(
     bm = ll.users.add("Bea", "business_manager", [], known).actor
     ll.log.recorder.on_committed = lambda committed: None
     for n in range(items):
-        item = ll.learning.identify(bm, subgroup="serious-case-review", title=f"Item {n}",
-                                    description="d", source_kind="local_serious_case_review")
-        action = ll.learning.choose_means(item, bm, means="implementation_of_recommendations",
-                                          description="a", owner="o",
-                                          due=datetime(2026, 6, 1).date())
-        ll.learning.report_progress(item, action, bm, status="complete", note="")
+        item = ll.learning.identify(bm, IdentifyNeed(
+            subgroup="serious-case-review", title=f"Item {n}", description="d",
+            source_kind="local_serious_case_review"))
+        action = ll.learning.choose_means(item, bm, ChooseMeans(
+            means="implementation_of_recommendations", description="a", owner="o",
+            due=datetime(2026, 6, 1).date()))
+        ll.learning.report_progress(
+            item, bm, ReportProgress(action_id=action, status="complete", note=""))
     real = AuditTrailView.apply
     def slow_apply(self, conn, batch):
         real(self, conn, batch)

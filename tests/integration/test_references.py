@@ -7,9 +7,12 @@ from __future__ import annotations
 import threading
 from datetime import date
 
+from adapters.annual_report import build
 from domain.case_review import CaseReview
+from domain.commands.audit import PlanAudit
 from domain.commands.case_review import NotifyReview
 from domain.commands.learning_item import IdentifyNeed
+from domain.commands.withdrawal import Withdraw
 from domain.learning_item import LearningItem
 
 NEED = IdentifyNeed(
@@ -75,3 +78,24 @@ def test_writers_racing_for_numbers_each_get_their_own_in_sequence(ll, actors):
         thread.join(timeout=60)
     assert errors == []
     assert sorted(made) == [f"LL-2026-{n:04d}" for n in range(1, 13)]
+
+
+def test_the_annual_report_counts_withdrawals_as_such_and_names_references(ll, actors, clock):
+    """An item, a review and a case audit withdrawn in 2026/27: counted as withdrawn, in none of
+    the year's other figures."""
+    bm = actors.business_manager
+    kept = ll.learning.identify(actors.contributor, NEED)
+    gone = ll.learning.identify(actors.contributor, NEED)
+    ll.learning.withdraw_item(gone, bm, Withdraw(reason="A duplicate"))
+    review = ll.case_reviews.notify(bm, NOTIFICATION)
+    ll.case_reviews.withdraw(review, bm, Withdraw(reason="Notified twice"))
+    audit = ll.audits.plan(
+        bm, PlanAudit(kind="multi_agency_case_audit", theme="Neglect", planned_for=date(2026, 6, 1))
+    )
+    ll.audits.withdraw(audit, bm, Withdraw(reason="Will not happen"))
+    report = build(ll, 2026)
+    assert (report["totals"]["needs_identified"], report["totals"]["withdrawn"]) == (1, 1)
+    assert (report["case_reviews"]["notified"], report["case_reviews"]["withdrawn"]) == (0, 1)
+    audits = report["audits"]
+    assert (audits["multi_agency_case_audits"], audits["withdrawn"], audits["audits"]) == (0, 1, [])
+    assert ll.read_models.item(str(kept), ll.learning.today())["reference"] == "LL-2026-0001"

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Header, Query, Response
 from adapters.http.auth import App, CurrentActor, Reader
 from adapters.http.dated import dated
 from adapters.http.etag import etag, expected_version
+from adapters.http.paging import MAX_LIMIT, After, Limit, page
 from adapters.http.params import AsOf, as_of_moment, stood
 from adapters.http.schemas import audits as schemas
 from adapters.http.schemas import corrections
@@ -50,8 +51,11 @@ def list_audits(
     ll: App,
     _: Reader,
     year: Annotated[int | None, Query(ge=2000, le=2100, description="reporting year")] = None,
+    limit: Limit = MAX_LIMIT,
+    after: After = None,
 ) -> dict[str, Any]:
-    return {"audits": ll.read_models.audits(year)}
+    audits, next_after = page(ll.read_models.audits(year), after, limit)
+    return {"audits": audits, "next_after": next_after}
 
 
 @router.get("/{audit_id}")

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Header, Response
 from adapters.http.auth import App, CurrentActor, Reader, hidden_subgroups
 from adapters.http.dated import dated
 from adapters.http.etag import etag, expected_version
+from adapters.http.paging import MAX_LIMIT, After, Limit, page
 from adapters.http.params import AsOf, as_of_moment, stood
 from adapters.http.schemas import case_reviews as schemas
 from adapters.http.schemas import corrections
@@ -54,10 +55,13 @@ def notify(
 
 
 @router.get("")
-def list_reviews(ll: App, actor: Reader, status: str | None = None) -> dict[str, Any]:
+def list_reviews(
+    ll: App, actor: Reader, status: str | None = None, limit: Limit = MAX_LIMIT, after: After = None
+) -> dict[str, Any]:
     if status is not None and status not in STATUSES:
         raise InvalidField("status", f"expected one of: {', '.join(STATUSES)}")
-    return {"case_reviews": [_visible(ll, r, actor) for r in ll.read_models.case_reviews(status)]}
+    reviews, next_after = page(ll.read_models.case_reviews(status), after, limit)
+    return {"case_reviews": [_visible(ll, r, actor) for r in reviews], "next_after": next_after}
 
 
 @router.get("/{review_id}")

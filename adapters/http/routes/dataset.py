@@ -11,6 +11,7 @@ from fastapi import APIRouter, Header, Response
 from adapters.http.auth import App, CurrentActor, Reader
 from adapters.http.dated import dated
 from adapters.http.etag import etag, expected_version
+from adapters.http.paging import MAX_LIMIT, After, Limit, page
 from adapters.http.params import AsOf, as_of_moment, stood
 from adapters.http.schemas import dataset as schemas
 from domain.indicator import Indicator
@@ -41,8 +42,11 @@ def define(
 
 
 @router.get("/indicators")
-def list_indicators(ll: App, _: Reader) -> dict[str, Any]:
-    return {"indicators": ll.read_models.indicators()}
+def list_indicators(
+    ll: App, _: Reader, limit: Limit = MAX_LIMIT, after: After = None
+) -> dict[str, Any]:
+    indicators, next_after = page(ll.read_models.indicators(), after, limit, key="code")
+    return {"indicators": indicators, "next_after": next_after}
 
 
 @router.get("/indicators/{code}")

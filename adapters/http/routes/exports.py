@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
 from adapters.http.auth import App, Reader, check_subgroup_readable, hidden_subgroups
-from adapters.http.params import parse_timestamp
+from adapters.http.params import PRINTABLE, parse_timestamp
 from adapters.spreadsheets.exports import table
 from adapters.spreadsheets.write import CONTENT_TYPES, write
 from domain.errors import InvalidField
@@ -27,8 +27,12 @@ def export(
     kind: Annotated[Kind, Path()],
     format: Annotated[Literal["xlsx", "csv"], Query()] = "xlsx",
     subgroup: str | None = None,
-    actor: Annotated[str | None, Query(description="audit trail: a user id")] = None,
-    type: Annotated[str | None, Query(description="audit trail: an event type")] = None,
+    actor: Annotated[
+        str | None, Query(description="audit trail: a user id", pattern=PRINTABLE)
+    ] = None,
+    type: Annotated[
+        str | None, Query(description="audit trail: an event type", pattern=PRINTABLE)
+    ] = None,
     since: Annotated[str | None, Query(description="audit trail: ISO 8601, inclusive")] = None,
     until: Annotated[str | None, Query(description="audit trail: ISO 8601, exclusive")] = None,
 ) -> Response:

@@ -74,10 +74,12 @@ def calendar_feed(slug: str, ll: App, reader: Reader) -> Response:
 
 
 def _item_events(item: dict[str, Any], today: date) -> list[Event]:
-    path = f"{ITEMS}/{item['id']}"
+    reference = item.get("reference")
+    path = f"{ITEMS}/{reference or item['id']}"
+    named = f"{reference}: {item['title']}" if reference else item["title"]
     events = []
     for action in item["actions"]:
-        if action["status"] == loop.COMPLETE:
+        if action["status"] == loop.COMPLETE or action.get("withdrawn"):
             continue
         events.append(
             _event(
@@ -86,7 +88,7 @@ def _item_events(item: dict[str, Any], today: date) -> list[Event]:
                 due=date.fromisoformat(action["due"]),
                 summary=f"Action due: {action['description']}",
                 description=_lines(
-                    f"Learning item: {item['title']}",
+                    f"Learning item: {named}",
                     f"Owner: {action['owner']}" if action.get("owner") else None,
                     f"Status: {action['status']}",
                     path,
@@ -96,7 +98,7 @@ def _item_events(item: dict[str, Any], today: date) -> list[Event]:
             )
         )
     for measure in item["measures"]:
-        if measure["outcome"] == loop.MET:
+        if measure["outcome"] == loop.MET or measure.get("withdrawn"):
             continue
         due = date.fromisoformat(measure["review_due"])
         events.append(
@@ -106,7 +108,7 @@ def _item_events(item: dict[str, Any], today: date) -> list[Event]:
                 due=due,
                 summary=f"Measure review: {measure['description']}",
                 description=_lines(
-                    f"Learning item: {item['title']}",
+                    f"Learning item: {named}",
                     f"Latest outcome: {measure['outcome']}" if measure["outcome"] else None,
                     path,
                 ),

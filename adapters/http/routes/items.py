@@ -11,6 +11,7 @@ from fastapi import APIRouter, Header, Query, Response
 from adapters.http.auth import App, CurrentActor, Reader, check_item_readable, hidden_subgroups
 from adapters.http.dated import dated
 from adapters.http.etag import etag, expected_version
+from adapters.http.paging import MAX_LIMIT, After, Limit, page
 from adapters.http.params import parse_timestamp
 from adapters.http.schemas import corrections
 from adapters.http.schemas import items as schemas
@@ -55,11 +56,14 @@ def list_items(
     subgroup: str | None = None,
     stage: str | None = None,
     overdue: bool = False,
+    limit: Limit = MAX_LIMIT,
+    after: After = None,
 ) -> dict[str, Any]:
     if subgroup is not None and not ll.framework.has_subgroup(subgroup):
         raise InvalidField("subgroup", f"no subgroup '{subgroup}' in the framework")
-    if stage is not None and stage not in loop.STAGES:
-        raise InvalidField("stage", f"expected one of: {', '.join(loop.STAGES)}")
+    stages = (*loop.STAGES, loop.WITHDRAWN)
+    if stage is not None and stage not in stages:
+        raise InvalidField("stage", f"expected one of: {', '.join(stages)}")
     items = ll.read_models.items(
         ll.learning.today(),
         subgroup=subgroup,
@@ -67,7 +71,8 @@ def list_items(
         overdue=overdue,
         hidden_subgroups=hidden_subgroups(ll, reader),
     )
-    return {"items": items}
+    items, next_after = page(items, after, limit)
+    return {"items": items, "next_after": next_after}
 
 
 @router.get("/{item_id}")

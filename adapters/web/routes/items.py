@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from adapters.http.auth import check_item_readable
+from adapters.http.dated import dated
 from adapters.http.params import parse_id
 from adapters.web.pages import Visit, page_errors, render, visit
 from domain import access, loop
@@ -73,7 +74,7 @@ def item_page(
         item=doc,
         current=current,
         subgroup=subgroup,
-        history=ll.read_models.history(str(uid), "learning_item"),
+        history=dated(ll.read_models.history(str(uid), "learning_item"), ll.framework.timezone),
         as_of=as_of,
         as_of_day=day,
         as_of_error=as_of_error,

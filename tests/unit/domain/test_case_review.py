@@ -1011,3 +1011,26 @@ def test_a_corrected_review_rebuilt_from_its_events_is_the_same(notify, scene):
         review.steps,
         review.withdrawn_on,
     )
+
+
+def test_a_correction_is_dated_and_not_in_the_future(given, scene):
+    review = given()
+    refused(
+        review,
+        lambda: review.correct_step(
+            scene.rules,
+            CorrectReviewStep(
+                step="notified", reason="r", happened_on=date(2024, 2, 2), on=date(2030, 1, 1)
+            ),
+            **scene.at,
+        ),
+        InvalidField,
+        field="on",
+    )
+    review.correct_step(
+        scene.rules,
+        CorrectReviewStep(step="notified", reason="r", happened_on=date(2024, 2, 2)),
+        **scene.at,
+    )
+    (event,) = review.collect_events()
+    assert event.corrected_on == scene.now.date()

@@ -319,3 +319,12 @@ def test_after_a_reopen_closing_needs_met_evidence_recorded_since(
 
 def test_a_closed_items_rag_is_closed(given, step, today):
     assert given(step.action("complete"), step.closed()).rag(today) == loop.CLOSED
+
+
+def test_a_closed_item_withdrawn_is_not_reopened(given, step, chair, now, then_refused):
+    item = given(step.action("complete"), step.closed())
+    item.withdraw(Withdraw(reason="A duplicate"), actor=chair, now=now, timezone=TZ)
+    item.collect_events()
+    then_refused(
+        item.reopen, RuleViolation, ReopenItem(reason="r"), actor=chair, now=now, match="withdrawn"
+    )
