@@ -24,7 +24,7 @@ from domain.commands.withdrawal import Withdraw
 from domain.dates import recorded_day, step_date
 from domain.errors import InvalidField, RuleViolation
 from domain.framework import AUDIT_KINDS, Framework
-from domain.reference import Numbering, record_id
+from domain.reference import Numbering, Referenced, record_id
 from domain.reporting_year import reporting_year, year_bounds, year_label
 
 MULTI_AGENCY_CASE_AUDIT = "multi_agency_case_audit"
@@ -52,7 +52,7 @@ def _optional(value: str | None) -> str | None:
     return (value or "").strip() or None
 
 
-class Audit(Aggregate):
+class Audit(Referenced, Aggregate):
     class Event(Aggregate.Event):
         actor: dict[str, str]
 
@@ -320,14 +320,6 @@ class Audit(Aggregate):
             ),
             actor=actor.as_record(),
             timestamp=now,
-        )
-
-    def assign_reference(self, reference: str, *, actor: Actor, now: datetime) -> None:
-        """Gives a record created before references were its reference (ADR 0045)."""
-        if self.reference is not None:
-            raise RuleViolation(f"the record already has the reference {self.reference}")
-        self.trigger_event(
-            self.ReferenceAssigned, reference=reference, actor=actor.as_record(), timestamp=now
         )
 
     @property

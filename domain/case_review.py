@@ -41,7 +41,7 @@ from domain.commands.withdrawal import Withdraw
 from domain.dates import recorded_day, step_date
 from domain.errors import InvalidField, RuleViolation
 from domain.framework import STEPS, CaseReviewRules, Framework
-from domain.reference import Numbering, record_id
+from domain.reference import Numbering, Referenced, record_id
 
 NO_REVIEW = "no_review"
 PARTIES: tuple[Party, ...] = get_args(Party)
@@ -104,7 +104,7 @@ def clock_rag(due: date, today: date) -> str:
     return loop.RED if due < today else loop.GREEN
 
 
-class CaseReview(Aggregate):
+class CaseReview(Referenced, Aggregate):
     class Event(Aggregate.Event):
         actor: dict[str, str]
 
@@ -701,14 +701,6 @@ class CaseReview(Aggregate):
             self.board_response = replace(self.board_response, on=day)
         elif step == "published" and self.publication is not None:
             self.publication = replace(self.publication, published_on=day)
-
-    def assign_reference(self, reference: str, *, actor: Actor, now: datetime) -> None:
-        """Gives a record created before references were its reference (ADR 0045)."""
-        if self.reference is not None:
-            raise RuleViolation(f"the record already has the reference {self.reference}")
-        self.trigger_event(
-            self.ReferenceAssigned, reference=reference, actor=actor.as_record(), timestamp=now
-        )
 
     # -- what the state implies ------------------------------------------------------------
 

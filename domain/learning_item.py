@@ -31,7 +31,7 @@ from domain.dates import After, recorded_day, step_date
 from domain.errors import InvalidField, RuleViolation, UnknownPart
 from domain.framework import Framework, Subgroup
 from domain.indicator import measure_link
-from domain.reference import Numbering, record_id
+from domain.reference import Numbering, Referenced, record_id
 
 
 @dataclass
@@ -100,7 +100,7 @@ class _Dated:
         recorded_day(state)
 
 
-class LearningItem(Aggregate):
+class LearningItem(Referenced, Aggregate):
     class Event(Aggregate.Event):
         actor: dict[str, str]
 
@@ -617,14 +617,6 @@ class LearningItem(Aggregate):
             withdrawn_on=self._withdrawal_day(command, now, timezone),
             actor=actor.as_record(),
             timestamp=now,
-        )
-
-    def assign_reference(self, reference: str, *, actor: Actor, now: datetime) -> None:
-        """Gives a record created before references were its reference (ADR 0045)."""
-        if self.reference is not None:
-            raise RuleViolation(f"the record already has the reference {self.reference}")
-        self.trigger_event(
-            self.ReferenceAssigned, reference=reference, actor=actor.as_record(), timestamp=now
         )
 
     # -- what the state implies ------------------------------------------------------------

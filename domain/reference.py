@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Final
+from typing import Any, Final, cast
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
@@ -27,6 +27,22 @@ REVIEW: Final = "CR"
 AUDIT: Final = "AUD"
 _WIDTH = {ITEM: 4, REVIEW: 3, AUDIT: 2}
 _PATTERN = re.compile(r"(?P<prefix>LL|CR|AUD)-(?P<year>\d{4})-(?P<number>\d{2,})", re.IGNORECASE)
+
+
+class Referenced:
+    """A record known by a reference people say. Each such aggregate has its own
+    `ReferenceAssigned` event, by which a record created before references gets one."""
+
+    reference: str | None
+
+    def assign_reference(self, reference: str, *, actor: Actor, now: datetime) -> None:
+        """Gives a record created before references were its reference (ADR 0045)."""
+        if self.reference is not None:
+            raise RuleViolation(f"the record already has the reference {self.reference}")
+        record = cast(Any, self)
+        record.trigger_event(
+            record.ReferenceAssigned, reference=reference, actor=actor.as_record(), timestamp=now
+        )
 
 
 @dataclass(frozen=True)
