@@ -13,6 +13,7 @@ from adapters.handle import Clock, Learnloop, system_clock
 from adapters.persistence.database import Store, open_store
 from adapters.persistence.durability import assert_durable
 from adapters.persistence.idempotency import IdempotencyKeys
+from adapters.persistence.upgrades import REFERENCES, Upgrades
 from adapters.persistence.users import Users
 from adapters.persistence.web_sessions import SessionTable
 from adapters.reminders import build_reminders
@@ -70,7 +71,7 @@ def bootstrap(
         projector.catch_up()
     else:
         shared.start()
-    assign_missing_references(log, system_actor("upgrade"), clock)  # ADR 0045
+    _upgrade_references(store, log, clock)
     learning = LearningItems(log, framework, clock)
     sources = ReminderSources(store.engine, framework)
     return Learnloop(
@@ -90,6 +91,21 @@ def bootstrap(
         idempotency=idempotency,
         web_sessions=web_sessions,
         shared_projection=shared,
+    )
+
+
+def _upgrade_references(store: Store, log: EventLog, clock: Clock) -> None:
+    """Gives records from before references theirs, walking the log only until one walk has
+    completed on this store (ADR 0045): the marker is a row of its own, not an event."""
+    upgrades = Upgrades(store.write_engine, reader=store.engine)
+    upgrades.create_tables()
+    if upgrades.done(REFERENCES):
+        return
+    assign_missing_references(
+        log,
+        system_actor("upgrade"),
+        clock,
+        completed=lambda: upgrades.mark_done(REFERENCES, clock()),
     )
 
 

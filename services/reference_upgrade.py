@@ -7,7 +7,9 @@ reference would have (so numbering and URLs find it) together. A review also cla
 its case reference, unless another review already holds it. The walk reads only creation
 events, decoding each (a record created with its reference is skipped without loading it), so a
 store whose records all have references costs one read of those events; two processes walking
-at once conflict on a claim and the loser moves on to the next number.
+at once conflict on a claim and the loser moves on to the next number. `completed` is called
+once a walk has given every record its reference, so the composition root can record that the
+store needs no further walk (records created since always have their reference).
 """
 
 from __future__ import annotations
@@ -50,10 +52,17 @@ def _series(record: Record) -> tuple[str, int]:
     return reference.AUDIT, reporting_year(record.planned_for)
 
 
-def assign_missing_references(log: EventLog, actor: Actor, clock: Callable[[], datetime]) -> int:
-    """Gives every record without a reference its reference; answers how many it gave."""
+def assign_missing_references(
+    log: EventLog,
+    actor: Actor,
+    clock: Callable[[], datetime],
+    completed: Callable[[], None] | None = None,
+) -> int:
+    """Gives every record without a reference its reference; answers how many it gave.
+
+    Calls `completed` after the walk when no record was left without its reference."""
     references = References(log)
-    given, start = 0, 1
+    given, start, missed = 0, 1, False
     while True:
         page = log.recorder.select_notifications(start, _PAGE, topics=tuple(_KINDS))
         for notification in page:
@@ -61,10 +70,16 @@ def assign_missing_references(log: EventLog, actor: Actor, clock: Callable[[], d
             if getattr(created, "reference", None) is not None:
                 continue  # created with its reference: most records, read without loading
             record_id = UUID(str(notification.originator_id))
-            given += _assign(log, references, record_id, _KINDS[notification.topic], actor, clock)
+            outcome = _assign(log, references, record_id, _KINDS[notification.topic], actor, clock)
+            if outcome is None:
+                missed = True
+            else:
+                given += outcome
         if len(page) < _PAGE:
             break
         start = page[-1].id + 1
+    if completed is not None and not missed:
+        completed()
     return given
 
 
@@ -75,7 +90,8 @@ def _assign(
     kind: type[Record],
     actor: Actor,
     clock: Callable[[], datetime],
-) -> int:
+) -> int | None:
+    """1 when it gave the record its reference, 0 when it had one, None when every try lost."""
     for _ in range(5):
         record = log.load(record_id, kind, "record")
         if record.reference is not None:
@@ -107,4 +123,4 @@ def _assign(
         except IntegrityError:
             continue
         return 1
-    return 0
+    return None

@@ -1,13 +1,15 @@
 """References on both stores (ADR 0045): records created before references get theirs when the
-store is next opened, in the order they were created; writers racing for numbers each get one of
-their own, in sequence."""
+store is next opened, in the order they were created, and once a walk has completed the store is
+not walked again; writers racing for numbers each get one of their own, in sequence."""
 
 from __future__ import annotations
 
 import threading
 from datetime import date
 
+import adapters.bootstrap
 from adapters.annual_report import build
+from adapters.persistence.upgrades import REFERENCES, Upgrades
 from domain.case_review import CaseReview
 from domain.commands.audit import PlanAudit
 from domain.commands.case_review import NotifyReview
@@ -42,6 +44,7 @@ def test_records_from_before_references_get_them_on_opening_in_creation_order(
     for record in (old_items[0], old_review, old_items[1]):
         ll.log.record(record)  # as saved before references: none, and a random id
     assert ll.read_models.item(str(old_items[0].id), ll.learning.today())["reference"] is None
+    Upgrades(ll.store.write_engine).forget(REFERENCES)  # a store from before the marker
     ll.close()
 
     again = open_learnloop()
@@ -55,6 +58,49 @@ def test_records_from_before_references_get_them_on_opening_in_creation_order(
     assert again.read_models.item(str(newer), today)["reference"] == "LL-2026-0003"
     history = again.read_models.history(str(old_items[0].id))
     assert [e["type"] for e in history] == ["Identified", "ReferenceAssigned"]
+
+
+def test_a_store_is_walked_until_one_walk_completes_then_never_again(
+    open_learnloop, make_actors, clock, monkeypatch, event_count
+):
+    walks: list[int] = []
+    walk = adapters.bootstrap.assign_missing_references
+
+    def counted(*args, **kwargs):
+        walks.append(1)
+        return walk(*args, **kwargs)
+
+    monkeypatch.setattr(adapters.bootstrap, "assign_missing_references", counted)
+    ll = open_learnloop()
+    assert len(walks) == 1
+    assert Upgrades(ll.store.engine).done(REFERENCES)
+    events = event_count(ll)
+    actors = make_actors(ll)
+    # A record without a reference cannot be made after the upgrade; injected, it shows the
+    # next open does not walk the log.
+    stray = LearningItem.identify(ll.framework, NEED, actor=actors.contributor, now=clock())
+    ll.log.record(stray)
+    ll.close()
+
+    again = open_learnloop()
+    assert len(walks) == 1
+    assert event_count(again) == events + 1  # the stray item's: the marker is no event
+    assert again.read_models.item(str(stray.id), again.learning.today())["reference"] is None
+    again.close()
+
+    Upgrades(again.store.write_engine).forget(REFERENCES)
+    third = open_learnloop()
+    assert len(walks) == 2
+    assert third.read_models.item(str(stray.id), third.learning.today())["reference"] == (
+        "LL-2026-0001"
+    )
+    assert Upgrades(third.store.engine).done(REFERENCES)
+
+
+def test_marking_an_upgrade_done_twice_is_no_error(ll, clock):
+    upgrades = Upgrades(ll.store.write_engine)
+    upgrades.mark_done(REFERENCES, clock())  # a second process finishing the walk too
+    assert upgrades.done(REFERENCES)
 
 
 def test_writers_racing_for_numbers_each_get_their_own_in_sequence(ll, actors):

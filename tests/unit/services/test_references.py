@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
+from eventsourcing.persistence import IntegrityError
 
 from domain.actor import system_actor
 from domain.case_review import CaseReview
@@ -135,3 +136,21 @@ def test_records_created_before_references_get_them_in_creation_order(
     with pytest.raises(RuleViolation, match="CR-2026-001"):
         reviews.notify(actors.business_manager, NOTIFICATION)
     assert assign_missing_references(log, system_actor(), clock) == 0
+
+
+def test_the_upgrade_reports_completion_only_when_no_record_was_left_without(
+    log, framework, clock, actors, monkeypatch
+):
+    """`completed` marks the store as needing no further walk: not when a record lost every try."""
+    log.record(LearningItem.identify(framework, NEED, actor=actors.contributor, now=clock()))
+    completed: list[int] = []
+
+    def lose(*_records):
+        raise IntegrityError
+
+    with monkeypatch.context() as patch:
+        patch.setattr(log, "record", lose)
+        given = assign_missing_references(log, system_actor(), clock, lambda: completed.append(1))
+    assert (given, completed) == (0, [])
+    given = assign_missing_references(log, system_actor(), clock, lambda: completed.append(1))
+    assert (given, completed) == (1, [1])
