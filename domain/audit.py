@@ -30,6 +30,8 @@ from domain.reporting_year import reporting_year, year_bounds, year_label
 MULTI_AGENCY_CASE_AUDIT = "multi_agency_case_audit"
 BESPOKE_MULTI_AGENCY_AUDIT = "bespoke_multi_agency_audit"
 SINGLE_AGENCY_AUDIT = "single_agency_audit"
+PLANNED, COMPLETED, WITHDRAWN = "planned", "completed", "withdrawn"
+STATUSES = (PLANNED, COMPLETED, WITHDRAWN)  # as the audits view derives them
 
 _PROGRAMME_NAMESPACE = UUID("6dbc8878-b621-4f67-a994-e3e04c7072e3")
 

@@ -109,6 +109,7 @@ class ReadModels:
             return None if doc is None else _with_item_stages(conn, doc)
 
     def case_reviews(self, status: str | None = None) -> list[Doc]:
+        """The case reviews, oldest first: those with `status`, or every one not withdrawn."""
         with self.engine.connect() as conn:
             return [_with_item_stages(conn, doc) for doc in case_reviews.listed(conn, status)]
 
@@ -118,9 +119,11 @@ class ReadModels:
                 return then.audit(conn, audit_id, as_of)
             return audits.audit(conn, audit_id)
 
-    def audits(self, year: int | None = None) -> list[Doc]:
+    def audits(self, year: int | None = None, status: str | None = None) -> list[Doc]:
+        """The audits (of reporting `year`), oldest first: those with `status`, or every one
+        not withdrawn."""
         with self.engine.connect() as conn:
-            return audits.listed(conn, year)
+            return audits.listed(conn, year, status)
 
     def indicator(self, code: str, as_of: datetime | None = None) -> Doc | None:
         """The indicator with `code` (any case), analysed; None if there is none (or none

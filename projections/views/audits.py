@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from domain.audit import Audit
+from domain.audit import COMPLETED, PLANNED, WITHDRAWN, Audit
 from projections import documents, schema
 from projections.documents import DocumentView
 from projections.events import event_data, event_type, jsonable
@@ -48,7 +48,7 @@ def _planned(event: Any, doc: Doc | None, data: Data) -> Doc:
     return {
         "id": str(event.originator_id),
         **data,
-        "status": "planned",
+        "status": PLANNED,
         "findings": [],
         "completion": None,
         "created_at": jsonable(event.timestamp),
@@ -70,14 +70,14 @@ def _finding_recorded(event: Any, doc: Doc | None, data: Data) -> Doc:
 def _completed(event: Any, doc: Doc | None, data: Data) -> Doc:
     assert doc is not None
     completion = {**data, "recorded_at": jsonable(event.timestamp)}
-    return {**doc, "completion": completion, "status": "completed"}
+    return {**doc, "completion": completion, "status": COMPLETED}
 
 
 @_change.register(Audit.Withdrawn)
 def _withdrawn(event: Any, doc: Doc | None, data: Data) -> Doc:
     assert doc is not None
     withdrawal = {"reason": data["reason"], "on": data["withdrawn_on"]}
-    return {**doc, "withdrawn": True, "withdrawal": withdrawal, "status": "withdrawn"}
+    return {**doc, "withdrawn": True, "withdrawal": withdrawal, "status": WITHDRAWN}
 
 
 @_change.register(Audit.Corrected)
@@ -129,16 +129,20 @@ def audit(conn: sa.Connection, audit_id: str) -> Doc | None:
     return conn.execute(sa.select(audits.c.doc).where(audits.c.id == audit_id)).scalar()
 
 
-def listed(conn: sa.Connection, year: int | None = None) -> list[Doc]:
+def listed(conn: sa.Connection, year: int | None = None, status: str | None = None) -> list[Doc]:
     query = sa.select(audits.c.doc).order_by(audits.c.created_at, audits.c.id)
     if year is not None:
         query = query.where(audits.c.reporting_year == year)
+    if status is not None:
+        query = query.where(audits.c.status == status)
+    else:  # a withdrawn audit is listed only when asked for (`status=withdrawn`)
+        query = query.where(audits.c.status != WITHDRAWN)
     return list(conn.execute(query).scalars())
 
 
 def planned(conn: sa.Connection, ids: list[str] | None = None) -> list[Doc]:
     """The audits still planned (a few a year), or those of them among `ids`."""
-    query = sa.select(audits.c.doc).where(audits.c.status == "planned")
+    query = sa.select(audits.c.doc).where(audits.c.status == PLANNED)
     if ids is not None:
         query = query.where(audits.c.id.in_(ids))
     return list(conn.execute(query).scalars())

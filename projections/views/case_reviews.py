@@ -313,6 +313,8 @@ def listed(conn: sa.Connection, status: str | None = None) -> list[Doc]:
     query = sa.select(case_reviews.c.doc).order_by(case_reviews.c.created_at, case_reviews.c.id)
     if status is not None:
         query = query.where(case_reviews.c.status == status)
+    else:  # a withdrawn review is listed only when asked for (`status=withdrawn`)
+        query = query.where(case_reviews.c.status != "withdrawn")
     return list(conn.execute(query).scalars())
 
 

@@ -213,6 +213,34 @@ def test_a_review_has_a_reference_and_a_case_reference_is_held_once(
     assert [r["id"] for r in listed.json()["case_reviews"]] == [review["id"]]
 
 
+def test_a_withdrawn_review_leaves_the_list_and_answers_by_its_id_and_reference(
+    client, business_manager, inspector
+) -> None:
+    """As a withdrawn item leaves the item list: listed only when asked for by its status."""
+    kept = client.post(REVIEWS, json=REVIEW, headers=auth(business_manager)).json()
+    other = {**REVIEW, "case_reference": "CR-2026/202"}
+    gone = client.post(REVIEWS, json=other, headers=auth(business_manager)).json()
+    withdrawn = client.post(
+        f"{REVIEWS}/{gone['reference']}/withdraw",
+        json={"reason": "Entered in error"},
+        headers=auth(business_manager),
+    )
+    assert withdrawn.status_code == 200, withdrawn.text
+    listed = client.get(REVIEWS, headers=auth(inspector))
+    assert listed.status_code == 200, listed.text
+    assert [r["id"] for r in listed.json()["case_reviews"]] == [kept["id"]]
+    asked = client.get(REVIEWS, params={"status": "withdrawn"}, headers=auth(inspector))
+    assert [r["id"] for r in asked.json()["case_reviews"]] == [gone["id"]]
+    notified = client.get(REVIEWS, params={"status": "notified"}, headers=auth(inspector))
+    assert [r["id"] for r in notified.json()["case_reviews"]] == [kept["id"]]
+    for key in ("id", "reference"):
+        got = client.get(f"{REVIEWS}/{gone[key]}", headers=auth(inspector))
+        assert got.status_code == 200, got.text
+        assert (got.json()["id"], got.json()["withdrawn"]) == (gone["id"], True)
+    history = client.get(f"{REVIEWS}/{gone['reference']}/history", headers=auth(inspector))
+    assert [e["type"] for e in history.json()["events"]][-1] == "Withdrawn"
+
+
 def test_a_reviews_step_is_corrected_keeping_both_dates(client, business_manager) -> None:
     review = client.post(REVIEWS, json=REVIEW, headers=auth(business_manager)).json()
     path = f"{REVIEWS}/{review['reference']}/corrections"
@@ -250,6 +278,43 @@ def test_a_withdrawn_case_audit_frees_its_place_in_the_four(client, business_man
     assert (withdrawn.json()["status"], withdrawn.json()["withdrawn"]) == ("withdrawn", True)
     fifth = client.post(AUDITS, json=CASE_AUDIT, headers=auth(business_manager))
     assert (fifth.status_code, fifth.json()["reference"]) == (201, "AUD-2026-05")
+
+
+def test_a_withdrawn_audit_leaves_the_list_and_answers_by_its_id_and_reference(
+    client, business_manager, inspector
+) -> None:
+    """As a withdrawn item leaves the item list: listed only when asked for by its status."""
+    kept = client.post(AUDITS, json=CASE_AUDIT, headers=auth(business_manager)).json()
+    gone = client.post(
+        AUDITS, json={**CASE_AUDIT, "theme": "Will not happen"}, headers=auth(business_manager)
+    ).json()
+    withdrawn = client.post(
+        f"{AUDITS}/{gone['reference']}/withdraw",
+        json={"reason": "Will not happen this year"},
+        headers=auth(business_manager),
+    )
+    assert withdrawn.status_code == 200, withdrawn.text
+    for params in ({}, {"year": 2026}):
+        listed = client.get(AUDITS, params=params, headers=auth(inspector))
+        assert listed.status_code == 200, listed.text
+        assert [a["id"] for a in listed.json()["audits"]] == [kept["id"]]
+    for params, found in (
+        ({"status": "withdrawn"}, [gone["id"]]),
+        ({"status": "withdrawn", "year": 2026}, [gone["id"]]),
+        ({"status": "withdrawn", "year": 2027}, []),
+        ({"status": "planned"}, [kept["id"]]),
+        ({"status": "completed"}, []),
+    ):
+        asked = client.get(AUDITS, params=params, headers=auth(inspector))
+        assert asked.status_code == 200, asked.text
+        assert [a["id"] for a in asked.json()["audits"]] == found, params
+    problem(client.get(AUDITS, params={"status": "gone"}, headers=auth(inspector)), 422)
+    for key in ("id", "reference"):
+        got = client.get(f"{AUDITS}/{gone[key]}", headers=auth(inspector))
+        assert got.status_code == 200, got.text
+        assert (got.json()["id"], got.json()["withdrawn"]) == (gone["id"], True)
+    history = client.get(f"{AUDITS}/{gone['reference']}/history", headers=auth(inspector))
+    assert [e["type"] for e in history.json()["events"]][-1] == "Withdrawn"
 
 
 def test_an_audit_is_corrected_keeping_what_it_was(client, business_manager) -> None:

@@ -402,3 +402,37 @@ def test_pages_show_references_and_a_withdrawal(
     assert withdrawn.status_code == 200, withdrawn.text
     page = pages.client.get(f"/items/{item['id']}").text
     assert "Withdrawn" in page and "A duplicate item" in page
+
+
+def test_withdrawn_reviews_and_audits_leave_the_lists_but_keep_their_pages(
+    pages: Pages, client: TestClient, business_manager: str
+) -> None:
+    """The pages read the API's lists: a withdrawn record is left out, its own page answers."""
+    headers = {"Authorization": f"Bearer {business_manager}"}
+    review = client.post(
+        "/api/v1/case-reviews",
+        json={
+            "case_reference": "CR-2026/301",
+            "notified_on": "2026-04-20",
+            "notifying_agency": "rbwm-childrens-services",
+            "summary": "Entered in error",
+        },
+        headers=headers,
+    ).json()
+    audit = client.post(
+        "/api/v1/audits",
+        json={"kind": "multi_agency_case_audit", "theme": "Dropped", "planned_for": "2026-06-15"},
+        headers=headers,
+    ).json()
+    pages.sign_in(business_manager)
+    assert review["reference"] in pages.client.get("/case-reviews").text
+    assert audit["reference"] in pages.client.get("/audits").text
+    for path in (f"/api/v1/case-reviews/{review['id']}", f"/api/v1/audits/{audit['id']}"):
+        response = client.post(f"{path}/withdraw", json={"reason": "Not needed"}, headers=headers)
+        assert response.status_code == 200, response.text
+    assert review["reference"] not in pages.client.get("/case-reviews").text
+    assert audit["reference"] not in pages.client.get("/audits").text
+    for path in (f"/case-reviews/{review['id']}", f"/audits/{audit['id']}"):
+        page = pages.client.get(path)
+        assert page.status_code == 200
+        assert "Withdrawn" in page.text and "Not needed" in page.text

@@ -16,6 +16,8 @@ from adapters.http.paging import MAX_LIMIT, After, Limit, page
 from adapters.http.params import AsOf, as_of_moment, stood
 from adapters.http.schemas import audits as schemas
 from adapters.http.schemas import corrections
+from domain.audit import STATUSES
+from domain.errors import InvalidField
 from services.errors import NotFound
 
 router = APIRouter(prefix="/api/v1/audits", tags=["audits"])
@@ -51,10 +53,14 @@ def list_audits(
     ll: App,
     _: Reader,
     year: Annotated[int | None, Query(ge=2000, le=2100, description="reporting year")] = None,
+    status: Annotated[str | None, Query(description="planned, completed or withdrawn")] = None,
     limit: Limit = MAX_LIMIT,
     after: After = None,
 ) -> dict[str, Any]:
-    audits, next_after = page(ll.read_models.audits(year), after, limit)
+    """Withdrawn audits are left out unless asked for (`status=withdrawn`)."""
+    if status is not None and status not in STATUSES:
+        raise InvalidField("status", f"expected one of: {', '.join(STATUSES)}")
+    audits, next_after = page(ll.read_models.audits(year, status), after, limit)
     return {"audits": audits, "next_after": next_after}
 
 

@@ -58,6 +58,7 @@ def notify(
 def list_reviews(
     ll: App, actor: Reader, status: str | None = None, limit: Limit = MAX_LIMIT, after: After = None
 ) -> dict[str, Any]:
+    """Withdrawn reviews are left out unless asked for (`status=withdrawn`)."""
     if status is not None and status not in STATUSES:
         raise InvalidField("status", f"expected one of: {', '.join(STATUSES)}")
     reviews, next_after = page(ll.read_models.case_reviews(status), after, limit)
