@@ -279,6 +279,9 @@ def test_a_contributor_of_another_subgroup_may_not_write(
         "/items/6f1c1f5e-8b0e-4a53-9d43-5a8f0e7e2b11",
         "/case-reviews/6f1c1f5e-8b0e-4a53-9d43-5a8f0e7e2b11",
         "/audits/nope",
+        "/items/LL-2026-9999",
+        "/case-reviews/CR-2026-999",
+        "/audits/AUD-2026-99",
         "/subgroups/nope",
     ],
 )
@@ -436,3 +439,35 @@ def test_withdrawn_reviews_and_audits_leave_the_lists_but_keep_their_pages(
         page = pages.client.get(path)
         assert page.status_code == 200
         assert "Withdrawn" in page.text and "Not needed" in page.text
+
+
+def test_pages_open_by_reference_as_by_id(
+    pages: Pages, client: TestClient, business_manager: str, item: dict[str, Any]
+) -> None:
+    """People say "LL-2026-0001": the item, review and audit pages take the reference too."""
+    headers = {"Authorization": f"Bearer {business_manager}"}
+    review = client.post(
+        "/api/v1/case-reviews",
+        json={
+            "case_reference": "CR-2026/302",
+            "notified_on": "2026-04-20",
+            "notifying_agency": "rbwm-childrens-services",
+            "summary": "Opened by its reference",
+        },
+        headers=headers,
+    ).json()
+    audit = client.post(
+        "/api/v1/audits",
+        json={
+            "kind": "multi_agency_case_audit",
+            "theme": "By reference",
+            "planned_for": "2026-06-15",
+        },
+        headers=headers,
+    ).json()
+    pages.sign_in(business_manager)
+    for base, record in (("/items", item), ("/case-reviews", review), ("/audits", audit)):
+        by_id = pages.client.get(f"{base}/{record['id']}")
+        by_reference = pages.client.get(f"{base}/{record['reference'].lower()}")
+        assert by_id.status_code == by_reference.status_code == 200, by_reference.text
+        assert record["reference"] in by_reference.text

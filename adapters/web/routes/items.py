@@ -48,7 +48,8 @@ def item_page(
     values: dict[str, dict[str, str]] | None = None,
     status: int = 200,
 ) -> Response:
-    uid, ll = item_id(raw_id), v.ll
+    with page_errors():
+        uid, ll = v.ll.learning.resolve(raw_id), v.ll  # by its id or its reference
     with page_errors():
         current = ll.read_models.item(str(uid), v.today)
         if current is None:

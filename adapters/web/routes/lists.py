@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from adapters.http.params import MAX_POSITION, has_control_characters, parse_id, parse_timestamp
+from adapters.http.params import MAX_POSITION, has_control_characters, parse_timestamp
 from adapters.persistence.integrity import head_digest
 from adapters.web.pages import Visit, WebError, page_errors, render, visit
 from domain.errors import InvalidField
@@ -29,7 +29,7 @@ def case_reviews(request: Request, v: Visitor) -> Response:
 @router.get("/case-reviews/{raw_id}")
 def case_review(request: Request, raw_id: str, v: Visitor) -> Response:
     with page_errors():
-        review = v.ll.read_models.case_review(str(parse_id(raw_id, "case review")))
+        review = v.ll.read_models.case_review(str(v.ll.case_reviews.resolve(raw_id)))
         if review is None:
             raise NotFound("case review", raw_id)
     hidden = v.hidden()
@@ -56,7 +56,7 @@ def audits(request: Request, v: Visitor) -> Response:
 @router.get("/audits/{raw_id}")
 def audit(request: Request, raw_id: str, v: Visitor) -> Response:
     with page_errors():
-        doc = v.ll.read_models.audit(str(parse_id(raw_id, "audit")))
+        doc = v.ll.read_models.audit(str(v.ll.audits.resolve(raw_id)))
         if doc is None:
             raise NotFound("audit", raw_id)
     return render(request, "audit.html", visit=v, title=f"Audit: {doc['theme']}", audit=doc)
