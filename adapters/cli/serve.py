@@ -40,11 +40,16 @@ def serve(
     if settings.workers > 1:
         settings = settings.model_copy(update={"shared_projection": True})
     configure_logging(settings.log_level)
-    ll = store.open_learnloop(settings)  # creates the tables and catches up once, before any worker
     if settings.workers > 1:
-        ll.close()
+        if not settings.database_url.startswith("postgresql"):
+            msg = "several server processes need PostgreSQL: SQLite serves one process at a time"
+            raise click.ClickException(msg)
+        # Creates the tables and catches up once, before any worker; it does not join the
+        # workers' election of a projection leader (it would lead for a moment, then leave).
+        store.open_learnloop(settings.model_copy(update={"shared_projection": False})).close()
         _serve_workers(settings)
         return
+    ll = store.open_learnloop(settings)  # creates the tables and catches up once
     try:
         app = create_app(settings, learnloop=ll)
         uvicorn.run(
