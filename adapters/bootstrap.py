@@ -128,13 +128,17 @@ class SharedProjectionNeedsPostgres(ValueError):
     pass
 
 
+SHARED_NEEDS_POSTGRES = (
+    "several server processes need PostgreSQL: SQLite serves one process at a time"
+)
+
+
 def _shared_projection(
     settings: Settings, store: Store, log: EventLog, projector: Projector
 ) -> SharedProjection | None:
     if not settings.shared_projection:
         return None
     if store.kind != "postgresql":
-        msg = "several server processes need PostgreSQL: SQLite serves one process at a time"
-        raise SharedProjectionNeedsPostgres(msg)
+        raise SharedProjectionNeedsPostgres(SHARED_NEEDS_POSTGRES)
     conninfo = store.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
     return SharedProjection(projector, conninfo, log.recorder.channel_name)

@@ -41,9 +41,7 @@ def serve(
         settings = settings.model_copy(update={"shared_projection": True})
     configure_logging(settings.log_level)
     if settings.workers > 1:
-        if not settings.database_url.startswith("postgresql"):
-            msg = "several server processes need PostgreSQL: SQLite serves one process at a time"
-            raise click.ClickException(msg)
+        store.refuse_workers_without_postgres(settings)
         # Creates the tables and catches up once, before any worker; it does not join the
         # workers' election of a projection leader (it would lead for a moment, then leave).
         store.open_learnloop(settings.model_copy(update={"shared_projection": False})).close()

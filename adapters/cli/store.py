@@ -51,6 +51,14 @@ def settings_from(
     return Settings(**{k: v for k, v in given.items() if v is not None})
 
 
+def refuse_workers_without_postgres(settings: Settings) -> None:
+    """`serve --workers N` needs PostgreSQL: the same refusal the composition root gives."""
+    from adapters.bootstrap import SHARED_NEEDS_POSTGRES
+
+    if not settings.database_url.startswith("postgresql"):
+        raise click.ClickException(SHARED_NEEDS_POSTGRES)
+
+
 def open_learnloop(settings: Settings) -> Learnloop:
     """The composition root, imported here, when a command runs (never at import time)."""
     from adapters.bootstrap import SharedProjectionNeedsPostgres, bootstrap
